@@ -1,0 +1,1 @@
+"""Bronze: every landing feed as received, plus ingestion metadata; exactly-once."""

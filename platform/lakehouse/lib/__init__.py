@@ -1,0 +1,1 @@
+"""Reusable building blocks: compute resources, storage, IO managers, ingestion."""

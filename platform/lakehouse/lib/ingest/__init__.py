@@ -1,0 +1,1 @@
+"""Exactly-once ingestion of landing-zone files into Bronze Delta tables."""

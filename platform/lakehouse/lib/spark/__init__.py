@@ -1,0 +1,1 @@
+"""Spark compute: the session configuration per target and the JVM jars it needs."""

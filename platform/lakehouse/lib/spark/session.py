@@ -1,0 +1,47 @@
+"""Spark session settings for the local target.
+
+The session is created through dagster-pyspark's `LazyPySparkResource`, whose builder calls
+`getOrCreate()`: every asset, IO manager and check in one run process shares one JVM.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from lakehouse.lib.spark.jars import resolve_jars
+
+DELTA_SQL_CONF = {
+    "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+    "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+}
+
+
+def local_spark_config(scratch_dir: str | Path, *, driver_memory: str | None = None) -> dict[str, str]:
+    """Config for an in-process `local[*]` Spark with Delta Lake, bound to loopback only."""
+    scratch = Path(scratch_dir)
+    # Keep the JVM's own sockets (block manager, RPC) on loopback too.
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    return {
+        "spark.master": os.environ.get("LAKEHOUSE_SPARK_MASTER", "local[*]"),
+        "spark.app.name": "lakehouse",
+        "spark.jars": ",".join(str(p) for p in resolve_jars()),
+        **DELTA_SQL_CONF,
+        "spark.driver.memory": driver_memory or os.environ.get("LAKEHOUSE_SPARK_DRIVER_MEMORY", "4g"),
+        "spark.driver.host": "127.0.0.1",
+        "spark.driver.bindAddress": "127.0.0.1",
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        # Small machines: few shuffle partitions, and let AQE coalesce them further.
+        "spark.sql.shuffle.partitions": os.environ.get("LAKEHOUSE_SHUFFLE_PARTITIONS", "8"),
+        "spark.sql.adaptive.enabled": "true",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.warehouse.dir": str(scratch / "spark-warehouse"),
+        "spark.local.dir": str(scratch / "spark-tmp"),
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={scratch / 'derby'}",
+        # Delta rebuilds table state with 50 tasks by default: far too many for a laptop-sized table log.
+        "spark.databricks.delta.snapshotPartitions": "2",
+        "spark.databricks.delta.schema.autoMerge.enabled": "false",
+        "spark.databricks.delta.optimizeWrite.enabled": "false",
+        "spark.sql.files.ignoreCorruptFiles": "false",
+    }
