@@ -20,7 +20,10 @@ class LakehouseStorage(dg.ConfigurableResource):
 
     def table_uri(self, asset_key: dg.AssetKey) -> str:
         """`<root>/<layer>/<table>` for an asset key such as ["bronze", "clickstream"]."""
-        return join_uri(self.root_uri, *asset_key.path)
+        return self.table_uri_for(*asset_key.path)
+
+    def table_uri_for(self, layer: str, table: str) -> str:
+        return join_uri(self.root_uri, layer, table)
 
     def landing_uri(self, *parts: str) -> str:
         return join_uri(self.root_uri, "landing", *parts)
