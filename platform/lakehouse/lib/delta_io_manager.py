@@ -40,9 +40,11 @@ class DeltaIOManager(dg.ConfigurableIOManager):
         else:
             writer = writer.mode("overwrite").option("overwriteSchema", "true")
         writer.save(uri)
-        written = obj if context.has_asset_partitions else None
         context.add_output_metadata(
-            delta_table_metadata(self.spark.spark_session, uri, written=written, table_name=context.asset_key.to_user_string())
+            delta_table_metadata(
+                self.spark.spark_session, uri,
+                partitioned=context.has_asset_partitions, table_name=".".join(context.asset_key.path),
+            )
         )
 
     def load_input(self, context: dg.InputContext) -> DataFrame:

@@ -6,7 +6,7 @@ from typing import Any
 
 import dagster as dg
 from delta.tables import DeltaTable
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import SparkSession
 from pyspark.sql.types import StructType
 
 
@@ -25,29 +25,29 @@ def column_schema(schema: StructType) -> dg.TableSchema:
 
 
 def delta_table_metadata(
-    spark: SparkSession, uri: str, *, written: DataFrame | None = None, table_name: str | None = None
+    spark: SparkSession, uri: str, *, partitioned: bool = False, table_name: str | None = None
 ) -> dict[str, Any]:
     """Row count, Delta version, URI, the last operation's metrics and the column schema.
 
-    `written` is the slice just written (one partition, say): its row count goes in
-    `dagster/partition_row_count` next to the whole table's.
+    For a partitioned write, the rows of the partitions just written (from the commit's own
+    metrics, not a second pass over the data) go in `dagster/partition_row_count`.
     """
     table = DeltaTable.forPath(spark, uri)
     last = table.history(1).select("version", "operation", "operationMetrics").first()
     df = table.toDF()
     # Delta answers count(*) from the file statistics in its log, without scanning data files.
     row_count = df.count()
+    metrics = {k: _number(v) for k, v in (last["operationMetrics"] or {}).items()}
+    # Dagster's standard table keys: the catalog renders them and schema-change checks read them.
     metadata: dict[str, Any] = {
-        **dg.TableMetadataSet(
-            column_schema=column_schema(df.schema),
-            row_count=row_count,
-            partition_row_count=written.count() if written is not None else None,
-            table_name=table_name,
-        ),
-        **dg.UriMetadataSet(uri=uri),
+        "dagster/column_schema": column_schema(df.schema),
+        "dagster/row_count": row_count,
+        "dagster/partition_row_count": metrics.get("numOutputRows") if partitioned else None,
+        "dagster/table_name": table_name,
+        "dagster/uri": uri,
         "delta/version": last["version"],
         "delta/operation": last["operation"],
-        "delta/operation_metrics": {k: _number(v) for k, v in (last["operationMetrics"] or {}).items()},
+        "delta/operation_metrics": metrics,
     }
     return {k: v for k, v in metadata.items() if v is not None}
 
