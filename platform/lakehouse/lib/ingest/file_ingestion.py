@@ -23,7 +23,7 @@ from lakehouse.lib.delta_tables import read_delta_or_none
 from lakehouse.lib.ingest.feeds import FileFeed
 from lakehouse.lib.ingest.landing import LandedFile, list_landed_files
 from lakehouse.lib.ingest.ledger import INGESTED, REJECTED, IngestLedger, LedgerEntry
-from lakehouse.lib.ingest.readers import SOURCE_FILE, first_line, read_landed
+from lakehouse.lib.ingest.readers import SOURCE_FILE, describe_error, read_landed
 from lakehouse.lib.ingest.schema_alignment import RESCUED
 
 INGESTED_AT, BATCH_ID = "_ingested_at", "_batch_id"
@@ -140,7 +140,7 @@ def _unreadable_files(spark: SparkSession, feed: FileFeed, paths: list[str], tar
             if read.df is not None:
                 read.df.count()
         except Exception as exc:
-            unreadable[path] = f"unreadable {feed.format} file: {first_line(exc)}"
+            unreadable[path] = f"unreadable {feed.format} file: {describe_error(exc)}"
     return unreadable
 
 

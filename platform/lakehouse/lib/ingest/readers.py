@@ -95,7 +95,7 @@ def _read_self_describing(spark: SparkSession, feed: FileFeed, paths: list[str],
         try:
             by_schema[_reader(spark, feed).load(path).schema.json()].append(path)
         except Exception as exc:  # a truncated file has no readable footer/header: record why
-            rejected[path] = f"unreadable {feed.format} file: {first_line(exc)}"
+            rejected[path] = f"unreadable {feed.format} file: {describe_error(exc)}"
     frames = [_with_source(align_to(_reader(spark, feed).load(group), target)) for group in by_schema.values()]
     return LandingRead(_union(frames), rejected)
 
@@ -127,6 +127,15 @@ def _union(frames: list[DataFrame]) -> DataFrame | None:
     return reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
 
 
-def first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0][:500] if text else type(exc).__name__
+def describe_error(exc: BaseException) -> str:
+    """One readable line for a read failure: the deepest JVM cause that says something, not Py4J's
+    'An error occurred while calling o123.load'."""
+    java = getattr(exc, "java_exception", None) or getattr(exc, "_origin", None)
+    text = str(exc)
+    while java is not None:
+        message = java.getMessage()
+        if message:
+            text = f"{java.getClass().getSimpleName()}: {message}"
+        java = java.getCause()
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[0][:300] if lines else type(exc).__name__

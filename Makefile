@@ -1,0 +1,35 @@
+# The local default: everything runs on this machine (Spark in-process, Delta on disk, SQLite for
+# Dagster). `make demo` and `make test` install what they need first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SCALE ?= 100000
+export DAGSTER_HOME := $(CURDIR)
+
+.PHONY: install demo test ui bench validate clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml uv.lock platform/lakehouse/lib/spark/pom.xml
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check "uv>=0.9,<0.14"
+	$(PYTHON) -m uv sync --frozen
+	$(BIN)/lakehouse jars
+	touch $@
+
+demo: install
+	$(BIN)/lakehouse demo --scale $(SCALE)
+
+test: install
+	$(BIN)/pytest
+
+validate: install
+	$(BIN)/dagster definitions validate -w workspace.yaml
+
+ui: install
+	$(BIN)/dagster dev -w workspace.yaml
+
+bench: install
+	$(BIN)/python bench/bronze_ingestion.py --scale $(SCALE)
+
+clean:
+	rm -rf .lakehouse
