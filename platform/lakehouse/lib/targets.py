@@ -15,6 +15,7 @@ from dagster_pyspark import LazyPySparkResource
 
 import lakehouse
 from lakehouse.lib.delta_io_manager import DeltaIOManager
+from lakehouse.lib.fx_rates_api import FxRatesApi
 from lakehouse.lib.spark.session import local_spark_config
 from lakehouse.lib.storage import LakehouseStorage
 
@@ -40,6 +41,7 @@ def local_resources() -> dict[str, Any]:
         "spark": spark,
         "storage": storage,
         "io_manager": DeltaIOManager(storage=storage, spark=spark),
+        "fx_api": FxRatesApi(base_url=os.environ.get("LAKEHOUSE_FX_API_URL")),
     }
 
 
