@@ -54,7 +54,7 @@ def cmd_materialize(args: argparse.Namespace) -> int:
         result = job.execute_in_process(
             instance=instance,
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-            asset_selection=dg.AssetSelection.from_coercible(args.select).resolve(definitions.resolve_asset_graph())
+            asset_selection=list(dg.AssetSelection.from_string(args.select).resolve(definitions.resolve_asset_graph()))
             if args.select else None,
             raise_on_error=False,
         )

@@ -1,0 +1,1 @@
+"""Sample source systems of a retail company: landing-zone file drops and a simulated FX rates API."""
