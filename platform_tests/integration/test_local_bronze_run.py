@@ -41,10 +41,12 @@ class JvmWatcher:
 
     def _watch(self) -> None:
         while self.root.is_running() and self.root.status() != psutil.STATUS_ZOMBIE:
-            try:
-                self.pids |= {p.pid for p in self.root.children(recursive=True) if is_spark_jvm(p.cmdline())}
-            except psutil.Error:
-                pass
+            for child in self.root.children(recursive=True):
+                try:  # the launcher JVM lingers as a zombie whose cmdline cannot be read
+                    if is_spark_jvm(child.cmdline()):
+                        self.pids.add(child.pid)
+                except psutil.Error:
+                    pass
             time.sleep(0.2)
 
 

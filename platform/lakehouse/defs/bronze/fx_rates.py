@@ -27,7 +27,7 @@ def fx_rates(context: dg.AssetExecutionContext, spark: LazyPySparkResource, stor
         try:
             report = ingest_api_pages(
                 session, feed="fx_rates", expected_schema=FX_RATES_SCHEMA, table_uri=table_uri,
-                batch_id=context.run_id, fetch_pages=fx_api.page_reader(base_url),
+                batch_id=context.run.run_id, fetch_pages=fx_api.page_reader(base_url),
             )
         except ApiUnavailable as exc:
             raise dg.Failure(

@@ -1,0 +1,111 @@
+"""Bronze ingestion throughput: our Bronze assets against a bare Spark read -> Delta write.
+
+    python bench/bronze_ingestion.py --scale 10000000
+
+Generates the sample landing zone at the chosen scale (reused when already there), then for every
+file feed, in one Spark session, times (a) the bare baseline `spark.read.format(fmt).load(folder)
+.write.format("delta").save(...)` and (b) materializing our Bronze asset for that feed through
+Dagster (exactly-once bookkeeping, rescue, refused files, metadata included). Prints rows/s of
+both, the ratio, and how many Spark JVMs the process started.
+"""
+
+import argparse
+import json
+import shutil
+import time
+from pathlib import Path
+
+import dagster as dg
+import psutil
+from dagster_pyspark import LazyPySparkResource
+
+from lakehouse.defs.bronze.feeds import FILE_FEEDS
+from lakehouse.defs.bronze.file_feeds import bronze_file_feed_asset
+from lakehouse.lib.spark.session import local_spark_config
+from lakehouse.lib.storage import LakehouseStorage
+from lakehouse.sources.generate import generate_landing
+
+
+def landing_zone(workdir: Path, scale: int, seed: int) -> Path:
+    data = workdir / "data"
+    marker = workdir / "generated.json"
+    wanted = {"scale": scale, "seed": seed}
+    if not marker.exists() or json.loads(marker.read_text()) != wanted:
+        shutil.rmtree(data, ignore_errors=True)
+        started = time.monotonic()
+        print(generate_landing(data, scale=scale, seed=seed))
+        print(f"generated in {time.monotonic() - started:.1f}s\n")
+        marker.write_text(json.dumps(wanted))
+    return data
+
+
+def baseline(spark, feed, landing: Path, out: str) -> int:
+    """What a bare pipeline does: read the folder, write Delta. Corrupt files are skipped so it
+    finishes at all (silently: that is the difference to ours)."""
+    reader = spark.read.format(feed.format).option("pathGlobFilter", feed.file_glob).option("ignoreCorruptFiles", "true")
+    if feed.format == "csv":
+        reader = reader.option("header", "true")
+    df = reader.load(str(landing / "landing" / feed.landing_path))
+    df.write.format("delta").mode("overwrite").save(out)
+    return spark.read.format("delta").load(out).count()
+
+
+def spark_jvms() -> int:
+    """Spark JVMs below this process (not spark-submit's short-lived launcher JVM)."""
+    count = 0
+    for child in psutil.Process().children(recursive=True):
+        try:
+            cmdline = child.cmdline()
+        except psutil.Error:  # the launcher JVM lingers as a zombie
+            continue
+        if cmdline and cmdline[0].endswith("java") and "org.apache.spark.deploy.SparkSubmit" in cmdline \
+                and "org.apache.spark.launcher.Main" not in cmdline:
+            count += 1
+    return count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/lakehouse-bench"))
+    args = parser.parse_args()
+
+    data = landing_zone(args.workdir, args.scale, args.seed)
+    for layer in ("bronze", "baseline", "_system"):
+        shutil.rmtree(data / layer, ignore_errors=True)
+    spark_resource = LazyPySparkResource(spark_config=local_spark_config(args.workdir / "spark"))
+    spark = spark_resource.spark_session
+    spark.sparkContext.setLogLevel("ERROR")
+    storage = LakehouseStorage(root_uri=data.as_uri())
+    resources = {"spark": spark_resource, "storage": storage}
+
+    results = []
+    for feed in FILE_FEEDS:
+        started = time.monotonic()
+        base_rows = baseline(spark, feed, data, (data / "baseline" / feed.name).as_uri())
+        base_s = time.monotonic() - started
+
+        started = time.monotonic()
+        result = dg.materialize([bronze_file_feed_asset(feed)], resources=resources)
+        ours_s = time.monotonic() - started
+        metadata = result.asset_materializations_for_node(f"bronze__{feed.name}")[0].metadata
+        ours_rows = metadata["rows_ingested"].value
+        results.append((feed.name, base_rows, base_s, ours_rows, ours_s, metadata["files_rejected"].value))
+
+    print(f"\nscale {args.scale:,} events; Spark {spark.version}; {psutil.cpu_count()} cores")
+    print(f"{'feed':<22} {'baseline rows':>13} {'s':>7} {'rows/s':>10}   {'bronze rows':>11} {'s':>7} {'rows/s':>10}  {'refused':>7}  {'time x':>6}")
+    for name, base_rows, base_s, ours_rows, ours_s, refused in results:
+        print(f"{name:<22} {base_rows:>13,} {base_s:>7.1f} {base_rows / base_s:>10,.0f}   {ours_rows:>11,} {ours_s:>7.1f} "
+              f"{ours_rows / ours_s:>10,.0f}  {refused:>7}  {ours_s / base_s:>6.2f}")
+    total_base = sum(r[2] for r in results)
+    total_ours = sum(r[4] for r in results)
+    rows_base = sum(r[1] for r in results)
+    rows_ours = sum(r[3] for r in results)
+    print(f"{'total':<22} {rows_base:>13,} {total_base:>7.1f} {rows_base / total_base:>10,.0f}   {rows_ours:>11,} "
+          f"{total_ours:>7.1f} {rows_ours / total_ours:>10,.0f}  {'':>7}  {total_ours / total_base:>6.2f}")
+    print(f"Spark JVMs started by this process: {spark_jvms()}")
+
+
+if __name__ == "__main__":
+    main()
