@@ -7,6 +7,7 @@ The session is created through dagster-pyspark's `LazyPySparkResource`, whose bu
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from lakehouse.lib.spark.jars import resolve_jars
@@ -22,6 +23,9 @@ def local_spark_config(scratch_dir: str | Path, *, driver_memory: str | None = N
     scratch = Path(scratch_dir)
     # Keep the JVM's own sockets (block manager, RPC) on loopback too.
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    # Python workers (UDFs) must run this interpreter, which has the project's packages; pyspark
+    # reads the variable, not the `spark.pyspark.python` setting, when it starts the context.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     return {
         "spark.master": os.environ.get("LAKEHOUSE_SPARK_MASTER", "local[*]"),
         "spark.app.name": "lakehouse",
@@ -42,6 +46,9 @@ def local_spark_config(scratch_dir: str | Path, *, driver_memory: str | None = N
         # Delta rebuilds table state with 50 tasks by default: far too many for a laptop-sized table log.
         "spark.databricks.delta.snapshotPartitions": "2",
         "spark.databricks.delta.schema.autoMerge.enabled": "false",
+        # Every table publishes its row-level changes, so each layer reads only what the one
+        # below it added since its last run.
+        "spark.databricks.delta.properties.defaults.enableChangeDataFeed": "true",
         "spark.databricks.delta.optimizeWrite.enabled": "false",
         "spark.sql.files.ignoreCorruptFiles": "false",
     }
