@@ -1,0 +1,1 @@
+"""Data quality: table contracts, row-level expectations, quarantine, asset checks and the table event log."""

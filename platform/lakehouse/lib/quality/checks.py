@@ -1,0 +1,176 @@
+"""Asset checks generated from a table contract, plus referential-integrity and freshness checks.
+
+`contract_checks` gives every contract the same checks, run on the materialized Delta table:
+
+- `contract` (blocking): pandera validation of types, nullability and column checks;
+- `unique_key` (blocking, when the contract declares `Config.unique`): one row per key;
+- `column_schema_change` (warning): Dagster's comparison of the last two materializations'
+  column schemas; intended evolution goes through the contract version and the schema registry.
+
+A blocking check that fails stops downstream assets of the same run. The checks need a
+`LazyPySparkResource` named `spark` and a `LakehouseStorage` named `storage`.
+"""
+
+import copy
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+import pandera.pyspark as pa
+from dagster_pyspark import LazyPySparkResource
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from lakehouse.lib.quality.contracts import Contract, table_keys, table_name
+from lakehouse.lib.quality.expectations import MAX_EXAMPLES
+from lakehouse.lib.storage import LakehouseStorage
+
+TableUriFn = Callable[[LakehouseStorage, dg.AssetKey], str]
+
+
+def contract_checks(
+    asset_key: dg.AssetKey, model: Contract, table_uri_fn: TableUriFn = LakehouseStorage.table_uri,
+) -> list[dg.AssetChecksDefinition]:
+    """The checks every table with a contract gets; `table_uri_fn(storage, asset_key)` locates the table."""
+    checks = [_validation_check(asset_key, model, table_uri_fn)]
+    if table_keys(model):
+        checks.append(_unique_key_check(asset_key, table_keys(model), table_uri_fn))
+    return [*checks, *dg.build_column_schema_change_checks(assets=[asset_key])]
+
+
+def referential_integrity_check(
+    child_key: dg.AssetKey,
+    parent_key: dg.AssetKey,
+    columns: Sequence[str],
+    parent_columns: Sequence[str] | None = None,
+    *,
+    blocking: bool = False,
+    table_uri_fn: TableUriFn = LakehouseStorage.table_uri,
+) -> dg.AssetChecksDefinition:
+    """Every non-NULL `columns` value of the child exists as `parent_columns` (default: same names) in the parent.
+
+    A NULL reference is an optional relationship, not an orphan: whether it may be NULL is the
+    contract's business.
+    """
+    parent_columns = list(parent_columns or columns)
+    parent_name = "_".join(parent_key.path)
+
+    @dg.asset_check(
+        asset=child_key, name=f"references_{parent_name}", additional_deps=[parent_key], blocking=blocking,
+        description=f"({', '.join(columns)}) references {parent_name} ({', '.join(parent_columns)})",
+    )
+    def references(spark: LazyPySparkResource, storage: LakehouseStorage) -> dg.AssetCheckResult:
+        child = _read(spark, table_uri_fn(storage, child_key))
+        parent = _read(spark, table_uri_fn(storage, parent_key)).select(
+            [F.col(p).alias(c) for c, p in zip(columns, parent_columns)]
+        )
+        orphans = child.dropna(subset=list(columns)).join(parent, on=list(columns), how="left_anti")
+        orphan_rows = orphans.count()
+        examples = _rows(orphans.select(*columns).distinct().limit(MAX_EXAMPLES)) if orphan_rows else []
+        return dg.AssetCheckResult(
+            passed=orphan_rows == 0,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={"orphan_rows": orphan_rows, "missing_references": dg.MetadataValue.json(examples)},
+        )
+
+    return references
+
+
+def freshness_check(
+    asset_key: dg.AssetKey, max_age: timedelta, *, deadline_cron: str | None = None,
+) -> dg.AssetChecksDefinition:
+    """Fails when the asset was last updated more than `max_age` before now (or before the last `deadline_cron` tick).
+
+    Dagster marks `build_last_update_freshness_checks` as superseded by freshness policies, but a
+    policy is set on the asset definition and is no check: this one works for any asset key
+    (including assets defined elsewhere) and reports beside the contract checks.
+    """
+    [check] = dg.build_last_update_freshness_checks(
+        assets=[asset_key], lower_bound_delta=max_age, deadline_cron=deadline_cron,
+    )
+    return check
+
+
+def _validation_check(asset_key: dg.AssetKey, model: Contract, table_uri_fn: TableUriFn) -> dg.AssetChecksDefinition:
+    schema = copy.copy(model.to_schema())
+    # Key uniqueness has its own check with example keys; validating it here too would group the table twice.
+    schema.unique = None
+    keys = table_keys(model)
+
+    @dg.asset_check(
+        asset=asset_key, name="contract", blocking=True,
+        description=f"Rows satisfy the {table_name(model)} contract: types, nullability, column checks",
+    )
+    def contract(spark: LazyPySparkResource, storage: LakehouseStorage) -> dg.AssetCheckResult:
+        df = _read(spark, table_uri_fn(storage, asset_key))
+        # pandera's pyspark backend reports errors on the returned frame instead of raising.
+        errors = schema.validate(df).pandera.errors
+        failures = [
+            {"column": e["column"], "check": e["check"], "error": e["error"],
+             "examples": _failing_examples(df, schema, keys, e["column"], e["check"])}
+            for by_reason in errors.values() for reasons in by_reason.values() for e in reasons
+        ]
+        return dg.AssetCheckResult(
+            passed=not failures,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description="; ".join(f"{f['column']}: {f['check']}" for f in failures) or None,
+            metadata={"failed_checks": len(failures), "failures": dg.MetadataValue.json(failures)},
+        )
+
+    return contract
+
+
+def _unique_key_check(asset_key: dg.AssetKey, keys: list[str], table_uri_fn: TableUriFn) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=asset_key, name="unique_key", blocking=True, description=f"One row per ({', '.join(keys)})")
+    def unique_key(spark: LazyPySparkResource, storage: LakehouseStorage) -> dg.AssetCheckResult:
+        duplicates = _read(spark, table_uri_fn(storage, asset_key)).groupBy(*keys).count().where("count > 1")
+        examples = _rows(duplicates.limit(MAX_EXAMPLES))
+        return dg.AssetCheckResult(
+            passed=not examples,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={
+                "duplicated_keys": duplicates.count() if examples else 0,
+                "examples": dg.MetadataValue.json(examples),
+            },
+        )
+
+    return unique_key
+
+
+def _read(spark: LazyPySparkResource, uri: str) -> DataFrame:
+    return spark.spark_session.read.format("delta").load(uri)
+
+
+def _failing_examples(
+    df: DataFrame, schema: pa.DataFrameSchema, keys: list[str], column: str, check: str,
+) -> list[dict[str, Any]]:
+    """Key and value of a few rows failing `check` on `column`; none for table-level failures (types, presence)."""
+    if check == "not_nullable":
+        failing = df.where(F.col(column).isNull())
+    else:
+        column_checks = schema.columns[column].checks if column in schema.columns else []
+        matching = [c for c in column_checks if (c.error or c.name) == check]
+        if not matching:
+            return []
+        failing = df.where(~_passes(matching[0])(F.col(column)))
+    return _rows(failing.select(*dict.fromkeys([*keys, column])).limit(MAX_EXAMPLES))
+
+
+def _passes(check: pa.Check) -> Callable[[Column], Column]:
+    """Row-level outcome of a pandera check, from its pandas implementation: the pyspark one only
+    says whether the whole column passes."""
+
+    @F.pandas_udf("boolean")
+    def passes(values: pd.Series) -> pd.Series:
+        # pandera leaves NULLs out (`ignore_na`); they are the nullability check's business.
+        return check(values).check_output.reindex(values.index, fill_value=True)
+
+    return passes
+
+
+def _rows(df: DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts (decimals, dates and timestamps as strings)."""
+    return [{k: v if v is None or isinstance(v, (bool, int, float, str)) else str(v) for k, v in row.asDict().items()}
+            for row in df.collect()]

@@ -1,0 +1,94 @@
+"""The table event log: one Delta row per table materialization, with its row accounting and rule counts.
+
+"What changed this table, when, and how clean was it" is one query, `table_history`; in SQL:
+
+    SELECT finished_at, run_id, delta_version, rows_in, rows_out, rows_dropped, rows_quarantined,
+           rules, duration_s
+    FROM delta.`<root>/_system/table_events` WHERE `table` = 'silver.orders' ORDER BY finished_at DESC
+
+Per-rule counts are a map, so one rule's trend is `rules['amount_positive'].failed`, and all rules
+come out as rows with `LATERAL VIEW explode(rules) AS rule, counts`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from lakehouse.lib.quality.expectations import Evaluation
+from lakehouse.lib.storage import LakehouseStorage
+
+EVENT_SCHEMA = (
+    "run_id string, `table` string, delta_version bigint, rows_in bigint, rows_out bigint, "
+    "rows_dropped bigint, rows_quarantined bigint, rules map<string, struct<passed: bigint, failed: bigint>>, "
+    "duration_s double, started_at timestamp, finished_at timestamp"
+)
+
+
+class RuleCounts(NamedTuple):
+    passed: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class TableEvent:
+    run_id: str
+    table: str
+    delta_version: int | None
+    started_at: datetime
+    finished_at: datetime
+    rows_in: int
+    rows_out: int
+    rows_dropped: int = 0
+    rows_quarantined: int = 0
+    rules: Mapping[str, RuleCounts] = field(default_factory=dict)
+
+    @classmethod
+    def from_evaluation(
+        cls, evaluation: Evaluation, *, run_id: str, delta_version: int | None,
+        started_at: datetime, finished_at: datetime,
+    ) -> TableEvent:
+        return cls(
+            run_id=run_id,
+            table=evaluation.table,
+            delta_version=delta_version,
+            started_at=started_at,
+            finished_at=finished_at,
+            rows_in=evaluation.rows_in,
+            rows_out=evaluation.rows_out,
+            rows_dropped=evaluation.rows_dropped,
+            rows_quarantined=evaluation.rows_quarantined,
+            rules={rule: RuleCounts(evaluation.rows_in - failed, failed) for rule, failed in evaluation.failed.items()},
+        )
+
+    @property
+    def duration_s(self) -> float:
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+def event_log_uri(storage: LakehouseStorage) -> str:
+    return storage.system_uri("table_events")
+
+
+def append_event(spark: SparkSession, uri: str, event: TableEvent) -> None:
+    row = (
+        event.run_id, event.table, event.delta_version, event.rows_in, event.rows_out, event.rows_dropped,
+        event.rows_quarantined, dict(event.rules), event.duration_s, event.started_at, event.finished_at,
+    )
+    spark.createDataFrame([row], EVENT_SCHEMA).write.format("delta").mode("append").save(uri)
+
+
+def table_history(spark: SparkSession, uri: str, table: str) -> DataFrame:
+    """Every materialization of `table`, newest first."""
+    return (
+        spark.read.format("delta").load(uri)
+        .where(F.col("table") == table)
+        .select("finished_at", "run_id", "delta_version", "rows_in", "rows_out", "rows_dropped",
+                "rows_quarantined", "rules", "duration_s")
+        .orderBy(F.desc("finished_at"))
+    )

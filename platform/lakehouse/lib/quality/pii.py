@@ -1,0 +1,39 @@
+"""Analyst-facing views of tables with personal data: the contract's PII columns become salted hashes.
+
+Hashing is deterministic (same salt, same value, same hash), so masked columns still join and
+count distinct; the salt is a deployment secret (`LAKEHOUSE_PII_SALT`), which keeps the hashes from
+being reversed with a dictionary of known emails or phone numbers.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from lakehouse.lib.quality.contracts import Contract, pii_columns
+
+SALT_ENV = "LAKEHOUSE_PII_SALT"
+
+
+def mask_pii(df: DataFrame, model: Contract, salt: str | None = None) -> DataFrame:
+    """`df` with every column the contract tags as PII hashed; other columns untouched."""
+    salt = salt or os.environ.get(SALT_ENV)
+    if not salt:
+        raise ValueError(f"masking PII needs a salt: pass one or set {SALT_ENV}")
+    return df.withColumns({
+        name: _mask(kind, F.col(name), salt) for name, kind in pii_columns(model).items() if name in df.columns
+    })
+
+
+def _mask(kind: str, value: Column, salt: str) -> Column:
+    if kind == "email":
+        # Emails differ only in case across sources; the domain stays readable (e.g. corporate vs webmail).
+        email = F.lower(F.trim(value))
+        return F.concat(_digest(email, salt), F.lit("@"), F.regexp_extract(email, "@([^@]+)$", 1))
+    return _digest(value, salt)
+
+
+def _digest(value: Column, salt: str) -> Column:
+    return F.sha2(F.concat(F.lit(salt), value.cast("string")), 256)

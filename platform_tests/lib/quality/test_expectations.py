@@ -1,0 +1,106 @@
+"""Expectations on real Spark: each action, the row accounting, and one aggregation for all rules."""
+
+import re
+
+import dagster as dg
+import pytest
+from delta.tables import DeltaTable
+
+from lakehouse.lib.quality.expectations import Expectation, ExpectationFailedError, evaluate
+from lakehouse.lib.quality.quarantine import append_quarantine, quarantine_uri
+
+SCHEMA = "order_id string, country string, amount double, is_test boolean"
+CLEAN = [(f"o-{i}", "DE", 10.0 + i, False) for i in range(20)]
+BAD = [
+    ("w-1", "XX", 5.0, False), ("w-2", "XX", 6.0, False), ("w-3", None, 7.0, False),  # warn (NULL fails too)
+    ("d-1", "DE", 8.0, True), ("d-2", "FR", 9.0, True),                                 # drop
+    ("q-1", "DE", -1.0, False), ("q-2", "FR", None, False),                             # quarantine (NULL fails too)
+    ("all-1", "XX", -5.0, True),                                                        # every rule: quarantined once
+]
+
+RULES = [
+    Expectation("known_country", "country IN ('DE', 'FR')", "warn", "country we ship to"),
+    Expectation("not_a_test_order", "NOT is_test", "drop"),
+    Expectation("positive_amount", "amount > 0", "quarantine", "an order has a positive total"),
+]
+# The same rules in Python, as an independent oracle (None is a failure, like a NULL condition).
+ORACLE = {
+    "known_country": lambda r: r[1] in ("DE", "FR"),
+    "not_a_test_order": lambda r: r[3] is False,
+    "positive_amount": lambda r: r[2] is not None and r[2] > 0,
+}
+
+
+def orders(spark, rows=CLEAN + BAD):
+    return spark.createDataFrame(rows, SCHEMA)
+
+
+def test_each_action_routes_rows_and_counts_every_rule(spark):
+    with evaluate(orders(spark), RULES, keys=["order_id"], table="orders") as result:
+        kept = {r.order_id for r in result.kept.collect()}
+        quarantined = {r.order_id: r for r in result.quarantined.collect()}
+
+        assert kept == {r[0] for r in CLEAN} | {"w-1", "w-2", "w-3"}  # warn keeps
+        assert set(quarantined) == {"q-1", "q-2", "all-1"}           # drop rows are gone from both
+        assert result.quarantined.columns == [
+            "order_id", "country", "amount", "is_test", "_rule", "_reason", "_quarantined_at",
+        ]
+        assert quarantined["all-1"]._rule == ["known_country", "not_a_test_order", "positive_amount"]
+        assert "an order has a positive total (amount > 0)" in quarantined["q-1"]._reason
+        assert quarantined["q-1"]._quarantined_at is not None
+
+        expected = {name: sum(not ok(r) for r in CLEAN + BAD) for name, ok in ORACLE.items()}
+        assert result.failed == expected == {"known_country": 4, "not_a_test_order": 3, "positive_amount": 3}
+        assert result.warned_by_rule == {"known_country": 4}
+        assert result.dropped_by_rule == {"not_a_test_order": 3}    # all-1 counted, though quarantined
+        assert result.quarantined_by_rule == {"positive_amount": 3}
+        assert (result.rows_in, result.rows_out, result.rows_dropped, result.rows_quarantined) == (28, 23, 2, 3)
+        assert result.identity_holds
+        assert result.rows_out == result.kept.count() and result.rows_quarantined == result.quarantined.count()
+
+        metadata = result.metadata()
+        assert metadata["quality/rows_dropped"] == 2 and metadata["quality/failed/known_country"] == 4
+        assert "| positive_amount | quarantine | 3 | `amount > 0` |" in metadata["quality/rules"].value
+
+
+def test_quarantined_rows_append_to_the_tables_quarantine(spark, storage):
+    uri = quarantine_uri(storage, dg.AssetKey(["silver", "orders"]))
+    assert uri == f"{storage.root_uri}/quarantine/silver/orders"
+    for rows in (CLEAN + BAD, CLEAN + BAD, CLEAN):
+        with evaluate(orders(spark, rows), RULES, keys=["order_id"], table="orders") as result:
+            append_quarantine(result, uri)
+    quarantine = spark.read.format("delta").load(uri)
+    assert sorted(r.order_id for r in quarantine.collect()) == ["all-1", "all-1", "q-1", "q-1", "q-2", "q-2"]
+    assert DeltaTable.forPath(spark, uri).history().count() == 2  # nothing to quarantine, no commit
+
+
+def test_fail_raises_naming_table_rule_and_five_example_keys(spark):
+    rows = CLEAN + [(f"bad-{i}", "DE", -1.0, False) for i in range(7)]
+    rule = Expectation("positive_amount", "amount > 0", "fail")
+    with pytest.raises(ExpectationFailedError) as failure:
+        evaluate(orders(spark, rows), [rule], keys=["order_id"], table="silver.orders")
+    message = str(failure.value)
+    assert message.startswith("silver.orders: rule 'positive_amount' (amount > 0) failed for 7 rows")
+    examples = re.findall(r"order_id=(\S+?)(?:,|$)", message)
+    assert len(examples) == 5 and all(key.startswith("bad-") for key in examples)
+
+
+def test_all_rules_are_counted_in_one_aggregation(spark):
+    """Spark jobs for the counts do not grow with the number of rules; outputs read the cached flags."""
+    many_rules = [Expectation(f"amount_above_{i}", f"amount > {i}", "warn") for i in range(12)]
+
+    def jobs_to_evaluate(rules, group):
+        context = spark.sparkContext
+        context.setJobGroup(group, group)
+        try:
+            result = evaluate(orders(spark), rules, keys=["order_id"], table="orders")
+        finally:
+            context.setLocalProperty("spark.jobGroup.id", None)  # what Scala's clearJobGroup does
+        return result, len(context.statusTracker().getJobIdsForGroup(group))
+
+    one, one_rule_jobs = jobs_to_evaluate(RULES[:1], "one-rule")
+    many, many_rule_jobs = jobs_to_evaluate(many_rules, "many-rules")
+    with one, many:
+        assert many_rule_jobs == one_rule_jobs
+        assert "InMemoryRelation" in many.kept._jdf.queryExecution().withCachedData().toString()
+        assert many.failed["amount_above_11"] == sum(1 for r in CLEAN + BAD if not (r[2] is not None and r[2] > 11))
