@@ -71,7 +71,7 @@ def referential_integrity_check(
         examples = _rows(orphans.select(*columns).distinct().limit(MAX_EXAMPLES)) if orphan_rows else []
         return dg.AssetCheckResult(
             passed=orphan_rows == 0,
-            severity=dg.AssetCheckSeverity.ERROR,
+            severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
             metadata={"orphan_rows": orphan_rows, "missing_references": dg.MetadataValue.json(examples)},
         )
 

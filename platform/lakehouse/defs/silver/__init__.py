@@ -1,0 +1,1 @@
+"""Silver: typed, standardised, deduplicated and validated tables built from Bronze only."""

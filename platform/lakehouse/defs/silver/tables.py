@@ -1,0 +1,144 @@
+"""The Silver tables: what each is built from, its contract, its expectations and its checks."""
+
+from datetime import timedelta
+
+import dagster as dg
+from dagster_pyspark import LazyPySparkResource
+
+from lakehouse.defs.silver import contracts as c
+from lakehouse.lib.quality.checks import contract_checks, freshness_check, referential_integrity_check
+from lakehouse.lib.quality.contracts import column_schema
+from lakehouse.lib.quality.expectations import Expectation
+from lakehouse.lib.silver import SilverTable, materialize_silver
+from lakehouse.lib.storage import LakehouseStorage
+from lakehouse.transforms import silver as t
+
+
+def bronze(name: str) -> dg.AssetKey:
+    return dg.AssetKey(["bronze", name])
+
+
+CUSTOMER_EXPECTATIONS = [
+    Expectation("valid_email", "email IS NULL OR email RLIKE '^[^@ ]+@[^@ ]+[.][a-z]{2,}$'", "quarantine",
+                "an e-mail address must look like one"),
+    Expectation("known_country", "_op = 'd' OR country IS NOT NULL", "warn", "country resolvable to ISO 3166"),
+    Expectation("valid_phone", "_op = 'd' OR phone IS NOT NULL", "warn", "phone parseable to E.164"),
+]
+CUSTOMER_SOURCES = {
+    "change_feed": bronze("crm_customer_changes"),
+    "extracts": bronze("crm_customers"),
+}
+
+SILVER_TABLES = (
+    SilverTable(
+        name="customers",
+        description="Current state of every CRM customer (SCD1), from the change feed and daily extracts.",
+        contract=c.Customer,
+        sources=CUSTOMER_SOURCES,
+        changes=t.customer_changes,
+        lookups={"extract_history": bronze("crm_customers")},
+        expectations=CUSTOMER_EXPECTATIONS,
+    ),
+    SilverTable(
+        name="customer_history",
+        description="Every version of every customer's contact and address (SCD2, tracked columns only).",
+        contract=c.CustomerVersion,
+        sources=CUSTOMER_SOURCES,
+        changes=t.customer_changes,
+        lookups={"extract_history": bronze("crm_customers")},
+        expectations=CUSTOMER_EXPECTATIONS,
+        history_of=("email", "phone", "street", "city", "postal_code", "country"),
+        change_keys=("customer_id",),
+    ),
+    SilverTable(
+        name="orders",
+        description="Current state of every order header, ERP change events applied in LSN order.",
+        contract=c.Order,
+        sources={"orders": bronze("erp_orders")},
+        changes=t.order_changes,
+        expectations=[
+            Expectation("known_status", "_op = 'd' OR status IN ('placed', 'paid', 'shipped', 'cancelled')",
+                        "quarantine", "status from the ERP's list"),
+            Expectation("has_customer", "_op = 'd' OR customer_id IS NOT NULL", "quarantine", "an order has a customer"),
+        ],
+    ),
+    SilverTable(
+        name="order_lines",
+        description="Current state of every order line, ERP change events applied in LSN order.",
+        contract=c.OrderLine,
+        sources={"order_lines": bronze("erp_order_lines")},
+        changes=t.order_line_changes,
+        expectations=[
+            Expectation("positive_quantity", "_op = 'd' OR quantity > 0", "quarantine", "quantity must be positive"),
+        ],
+    ),
+    SilverTable(
+        name="products",
+        description="The product catalogue, latest version of every product.",
+        contract=c.Product,
+        sources={"products": bronze("erp_products")},
+        changes=t.product_changes,
+        expectations=[
+            Expectation("priced", "unit_price IS NOT NULL AND unit_price >= 0", "quarantine", "a product has a price"),
+            Expectation("has_sku", "sku IS NOT NULL", "warn", "a product has a SKU"),
+        ],
+    ),
+    SilverTable(
+        name="clickstream_events",
+        description="Web clickstream events, deduplicated by event id, typed and in UTC.",
+        contract=c.ClickEvent,
+        sources={"clicks": bronze("web_clickstream")},
+        changes=t.click_changes,
+        expectations=[
+            Expectation("has_time", "event_ts IS NOT NULL", "quarantine", "an event has a time"),
+            Expectation("known_type", "event_type IS NOT NULL", "drop", "events without a type are noise"),
+        ],
+    ),
+    SilverTable(
+        name="fx_rates",
+        description="Daily FX rates, one row per date and currency pair.",
+        contract=c.FxRate,
+        sources={"rates": bronze("fx_rates")},
+        changes=t.fx_rate_changes,
+        expectations=[Expectation("positive_rate", "rate > 0", "fail", "a rate must be positive")],
+    ),
+)
+
+
+class SilverConfig(dg.Config):
+    full_refresh: bool = False  # rebuild from the whole of Bronze instead of what it added since the last run
+
+
+def silver_asset(table: SilverTable) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=table.key,
+        deps=list(table.sources.values()),
+        group_name="silver",
+        description=table.description,
+        kinds={"spark", "delta"},
+        owners=[(table.contract.__config__.metadata or {})["owner"]],
+        tags={"layer": "silver"},
+        metadata={"dagster/column_schema": column_schema(table.contract)},
+    )
+    def _silver(context: dg.AssetExecutionContext, config: SilverConfig, spark: LazyPySparkResource,
+                storage: LakehouseStorage) -> dg.MaterializeResult:
+        return materialize_silver(context, spark.spark_session, storage, table, config.full_refresh)
+
+    return _silver
+
+
+def _key(name: str) -> dg.AssetKey:
+    return dg.AssetKey(["silver", name])
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    checks = [check for table in SILVER_TABLES for check in contract_checks(table.key, table.contract)]
+    # Orphans are reported, not blocking: a source that lost a file leaves lines without their
+    # order, and Gold should still see every order it has.
+    checks += [
+        referential_integrity_check(_key("order_lines"), _key("orders"), ["order_id"]),
+        referential_integrity_check(_key("orders"), _key("customers"), ["customer_id"]),
+        *[freshness_check(_key(name), timedelta(days=1)) for name in ("customers", "orders", "clickstream_events")],
+    ]
+    return dg.Definitions(assets=[silver_asset(table) for table in SILVER_TABLES], asset_checks=checks)

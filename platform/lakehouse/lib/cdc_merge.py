@@ -1,0 +1,220 @@
+"""Flat change rows (lakehouse.transforms.cdc) applied to Delta tables with Delta's MERGE.
+
+Changes take effect in `_sequence` order, never in arrival order: batches may arrive late, overlap,
+repeat events, or be re-applied after a crash, and the table still ends in the same state as if every
+change had arrived once and in order.
+
+SCD1 (current state): one row per key ever seen, holding its change with the highest sequence. A
+delete leaves a tombstone (`is_deleted`) with its sequence, so an older update arriving later cannot
+bring the key back. A truncate at sequence T marks every row older than T deleted, and a change older
+than T that arrives later is applied as deleted; T is kept in the table property
+`lakehouse.cdc.truncatedBefore`.
+
+SCD2 (history): versions with `valid_from`/`valid_to`/`is_current`, opened by changes of tracked
+columns. A late change can split a version that has since absorbed untracked changes, which the
+versions alone no longer show; so every change is kept in a change log table, and the history of the
+keys of a batch is rebuilt from their logged changes and swapped in by one MERGE.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import reduce
+
+from delta.tables import DeltaTable
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.types import StructType
+
+from lakehouse.transforms.cdc import (
+    CHANGE_COLUMNS,
+    DELETE,
+    EVENT_TS,
+    INVALID_REASON,
+    OP,
+    SEQUENCE,
+    TRUNCATE,
+    history_of,
+    latest_per_key,
+)
+
+IS_DELETED = "is_deleted"
+TRUNCATED_BEFORE = "lakehouse.cdc.truncatedBefore"
+_OBSOLETE = "_obsolete"
+
+
+@dataclass(frozen=True)
+class ChangeSpec:
+    """The key columns that identify a row of the source table."""
+
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MergeStats:
+    """Row counts of the MERGE commit, as Delta recorded them, and the table version it wrote."""
+
+    version: int
+    rows_inserted: int
+    rows_updated: int
+    rows_deleted: int
+
+
+def apply_scd1(spark: SparkSession, target_uri: str, changes: DataFrame, spec: ChangeSpec) -> MergeStats:
+    """Upserts the last change of each key and tombstones deletes; creates the table on first use.
+
+    Columns: the payload, `is_deleted`, and the `_sequence` and `_event_ts` of the change the row holds.
+    """
+    payload = _payload_columns(changes, spec)
+    batch_truncate = _last_truncate(changes)
+    latest = latest_per_key(changes.where(F.col(OP) != TRUNCATE), spec.keys)
+    table = _create_if_missing(spark, target_uri, _current_rows(latest, payload, truncated_before=None).schema)
+    truncated_before = _raise_truncate_watermark(spark, table, target_uri, batch_truncate)
+
+    merge = (
+        table.alias("t")
+        .merge(_current_rows(latest, payload, truncated_before).alias("s"), _match(spec.keys))
+        .whenMatchedUpdateAll(condition=F.col(f"s.{SEQUENCE}") > F.col(f"t.{SEQUENCE}"))
+        .whenNotMatchedInsertAll()
+    )
+    if batch_truncate is not None:
+        # Only a batch that carries a truncate sweeps the whole table; a re-run after a crash carries it too.
+        truncated = ~F.col(f"t.{IS_DELETED}") & (F.col(f"t.{SEQUENCE}") < truncated_before)
+        merge = merge.whenMatchedUpdate(truncated, {IS_DELETED: F.lit(True)}).whenNotMatchedBySourceUpdate(
+            truncated, {IS_DELETED: F.lit(True)}
+        )
+    merge.execute()
+    return _last_commit_stats(table)
+
+
+def apply_scd2(
+    spark: SparkSession,
+    target_uri: str,
+    changes: DataFrame,
+    spec: ChangeSpec,
+    tracked_columns: Sequence[str],
+    *,
+    log_uri: str,
+) -> MergeStats:
+    """Rebuilds the history of the keys in `changes` and swaps their versions in with one MERGE.
+
+    A new version opens only when a tracked column changes; changes of other columns overwrite them in
+    the version they fall in (see `history_of`). Columns: the payload, `valid_from`, `valid_to` (NULL
+    while open), `is_current`, and the `_sequence` of the change that opened the version. `log_uri` is
+    the table's change log: every change applied so far, once. Both tables are created on first use.
+    """
+    payload = _payload_columns(changes, spec)
+    not_tracked = set(tracked_columns) - (set(payload) - set(spec.keys))
+    if not_tracked:
+        raise ValueError(f"tracked columns {sorted(not_tracked)} are not non-key payload columns")
+    log = _log_changes(spark, log_uri, changes, spec)
+    affected = _affected_keys(changes, log, spec.keys)
+    logged = log.join(affected, list(spec.keys), "left_semi").unionByName(log.where(F.col(OP) == TRUNCATE))
+    versions = history_of(logged, spec.keys, tracked_columns)
+    table = _create_if_missing(spark, target_uri, versions.schema)
+
+    # The affected keys' existing versions that the rebuilt history no longer has go in as delete markers.
+    obsolete = (
+        spark.read.format("delta").load(target_uri)
+        .join(affected, list(spec.keys), "left_semi")
+        .join(versions, [*spec.keys, SEQUENCE], "left_anti")
+        .select(*spec.keys, SEQUENCE)
+    )
+    source = versions.withColumn(_OBSOLETE, F.lit(False)).unionByName(
+        obsolete.withColumn(_OBSOLETE, F.lit(True)), allowMissingColumns=True
+    )
+    columns = versions.columns
+    (
+        table.alias("t")
+        .merge(source.alias("s"), _match([*spec.keys, SEQUENCE]))
+        .whenMatchedDelete(condition=F.col(f"s.{_OBSOLETE}"))
+        .whenMatchedUpdate(condition=~_row("t", columns).eqNullSafe(_row("s", columns)), set=_values("s", columns))
+        .whenNotMatchedInsert(condition=~F.col(f"s.{_OBSOLETE}"), values=_values("s", columns))
+        .execute()
+    )
+    return _last_commit_stats(table)
+
+
+def _payload_columns(changes: DataFrame, spec: ChangeSpec) -> list[str]:
+    if INVALID_REASON in changes.columns:
+        raise ValueError(f"changes still carry {INVALID_REASON}: quarantine them first (cdc.split_invalid)")
+    payload = [c for c in changes.columns if c not in CHANGE_COLUMNS]
+    missing = set(spec.keys) - set(payload)
+    if missing:
+        raise ValueError(f"key columns {sorted(missing)} are not in the changes")
+    return payload
+
+
+def _last_truncate(changes: DataFrame) -> int | None:
+    return changes.where(F.col(OP) == TRUNCATE).agg(F.max(SEQUENCE)).first()[0]
+
+
+def _current_rows(latest: DataFrame, payload: Sequence[str], truncated_before: int | None) -> DataFrame:
+    deleted = F.col(OP) == DELETE
+    if truncated_before is not None:
+        deleted = deleted | (F.col(SEQUENCE) < truncated_before)
+    return latest.select(*payload, deleted.alias(IS_DELETED), SEQUENCE, EVENT_TS)
+
+
+def _raise_truncate_watermark(
+    spark: SparkSession, table: DeltaTable, uri: str, batch_truncate: int | None
+) -> int | None:
+    """The table's truncate watermark, raised to the batch's last truncate.
+
+    Raised in its own commit before the MERGE: should the MERGE never commit, later batches already
+    treat older changes as truncated, and re-applying the batch raises it to the same value.
+    """
+    stored = table.detail().first()["properties"].get(TRUNCATED_BEFORE)
+    watermark = max((int(v) for v in (stored, batch_truncate) if v is not None), default=None)
+    if watermark is not None and str(watermark) != stored:
+        spark.sql(f"ALTER TABLE delta.`{uri}` SET TBLPROPERTIES ('{TRUNCATED_BEFORE}' = '{watermark}')")
+    return watermark
+
+
+def _log_changes(spark: SparkSession, log_uri: str, changes: DataFrame, spec: ChangeSpec) -> DataFrame:
+    """Adds the batch to the change log, each (key, sequence) once however often it arrives; the new log."""
+    once = latest_per_key(changes, (*spec.keys, SEQUENCE))
+    log = _create_if_missing(spark, log_uri, once.schema)
+    log.alias("t").merge(once.alias("s"), _match([*spec.keys, SEQUENCE])).whenNotMatchedInsertAll().execute()
+    return spark.read.format("delta").load(log_uri)
+
+
+def _affected_keys(changes: DataFrame, log: DataFrame, keys: Sequence[str]) -> DataFrame:
+    """The keys whose history the batch can change: its own, and with a truncate, all keys logged before it."""
+    keyed = F.col(OP) != TRUNCATE
+    affected = changes.where(keyed).select(*keys)
+    batch_truncate = _last_truncate(changes)
+    if batch_truncate is not None:
+        affected = affected.unionByName(log.where(keyed & (F.col(SEQUENCE) < batch_truncate)).select(*keys))
+    return affected.distinct()
+
+
+def _create_if_missing(spark: SparkSession, uri: str, schema: StructType) -> DeltaTable:
+    spark.sql(f"CREATE TABLE IF NOT EXISTS delta.`{uri}` ({schema.toDDL()}) USING DELTA")
+    return DeltaTable.forPath(spark, uri)
+
+
+def _match(columns: Sequence[str]) -> Column:
+    # Null-safe, so truncates (no key) in the change log match themselves.
+    return reduce(operator.and_, [F.col(f"t.`{c}`").eqNullSafe(F.col(f"s.`{c}`")) for c in columns])
+
+
+def _row(alias: str, columns: Sequence[str]) -> Column:
+    return F.struct(*[F.col(f"{alias}.`{c}`") for c in columns])
+
+
+def _values(alias: str, columns: Sequence[str]) -> dict[str, Column]:
+    return {f"`{c}`": F.col(f"{alias}.`{c}`") for c in columns}
+
+
+def _last_commit_stats(table: DeltaTable) -> MergeStats:
+    last = table.history(1).select("version", "operationMetrics").first()
+    metrics = last["operationMetrics"]
+    return MergeStats(
+        version=last["version"],
+        rows_inserted=int(metrics["numTargetRowsInserted"]),
+        rows_updated=int(metrics["numTargetRowsUpdated"]),
+        rows_deleted=int(metrics["numTargetRowsDeleted"]),
+    )

@@ -1,0 +1,114 @@
+"""The Silver table pattern: Bronze increments -> change rows -> expectations -> idempotent MERGE.
+
+One materialization of a Silver table:
+  1. reads what its Bronze sources added since the versions recorded on the table (Change Data
+     Feed), or everything on a full refresh;
+  2. turns it into flat change rows with a pure transformation (`SilverTable.changes`);
+  3. evaluates the built-in `applicable_change` rule and the table's expectations in one pass:
+     quarantined rows go to the table's quarantine table, dropped rows are counted, `fail` stops;
+  4. applies the kept changes with Delta MERGE (SCD1 current state, or SCD2 history), ordered by
+     sequence, so re-reading an increment after a crash changes nothing;
+  5. records the source versions read, one event-log row, and the accounting as metadata.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import dagster as dg
+from delta.tables import DeltaTable
+from pyspark.sql import DataFrame, SparkSession
+
+from lakehouse.lib.cdc_merge import ChangeSpec, MergeStats, apply_scd1, apply_scd2
+from lakehouse.lib.delta_metadata import delta_table_metadata
+from lakehouse.lib.incremental import committed_progress, read_increment, record_progress
+from lakehouse.lib.quality.contracts import Contract, column_schema, spark_schema, table_keys
+from lakehouse.lib.quality.event_log import TableEvent, append_event, event_log_uri
+from lakehouse.lib.quality.expectations import Expectation, evaluate
+from lakehouse.lib.quality.quarantine import append_quarantine, quarantine_uri
+from lakehouse.lib.storage import LakehouseStorage, join_uri
+from lakehouse.transforms.cdc import CHANGE_COLUMNS, INVALID_REASON
+
+SILVER = "silver"
+# Columns the MERGE adds to the payload; the contract lists them, the transformation does not.
+MERGE_COLUMNS = ("is_deleted", "valid_from", "valid_to", "is_current", "_sequence", "_event_ts")
+APPLICABLE = Expectation(
+    "applicable_change", f"{INVALID_REASON} IS NULL", "quarantine", "a change needs a key, a sequence and a known op"
+)
+
+
+@dataclass(frozen=True)
+class SilverTable:
+    name: str
+    description: str
+    contract: Contract
+    sources: Mapping[str, dg.AssetKey]  # argument name of `changes` -> Bronze asset
+    changes: Callable[..., DataFrame]  # pure: Bronze increments (and lookups) by argument name -> change rows
+    lookups: Mapping[str, dg.AssetKey] = field(default_factory=dict)  # whole tables `changes` also reads
+    expectations: Sequence[Expectation] = ()
+    history_of: Sequence[str] = field(default=())  # SCD2 tracked columns; empty: SCD1 current state
+    change_keys: Sequence[str] = field(default=())  # the entity key, when the table key differs (SCD2)
+
+    @property
+    def key(self) -> dg.AssetKey:
+        return dg.AssetKey([SILVER, self.name])
+
+    @property
+    def payload(self) -> list[str]:
+        return [f.name for f in spark_schema(self.contract).fields if f.name not in MERGE_COLUMNS]
+
+
+def materialize_silver(
+    context: dg.AssetExecutionContext, spark: SparkSession, storage: LakehouseStorage, table: SilverTable,
+    full_refresh: bool,
+) -> dg.MaterializeResult:
+    started = datetime.now(timezone.utc)
+    target = storage.table_uri(table.key)
+    progress = {} if full_refresh else committed_progress(spark, target)
+    increments = {
+        name: read_increment(spark, storage.table_uri(source), progress.get(storage.table_uri(source)))
+        for name, source in table.sources.items()
+    }
+    lookups = {name: spark.read.format("delta").load(storage.table_uri(key)) for name, key in table.lookups.items()}
+    changes = table.changes(**{name: inc.rows for name, inc in increments.items()}, **lookups)
+    keys = table_keys(table.contract)
+    with evaluate(changes, [APPLICABLE, *table.expectations], keys, f"{SILVER}.{table.name}") as evaluation:
+        append_quarantine(evaluation, quarantine_uri(storage, table.key))
+        kept = evaluation.kept.select(*table.payload, *CHANGE_COLUMNS)
+        stats = _apply(spark, storage, table, target, kept, full_refresh) if evaluation.rows_out or full_refresh else None
+    if not DeltaTable.isDeltaTable(spark, target):
+        raise dg.Failure(f"silver.{table.name}: its Bronze sources have no applicable rows yet")
+    record_progress(spark, target, list(increments.values()))
+    if not evaluation.identity_holds:
+        raise dg.Failure(f"silver.{table.name}: rows in != rows out + dropped + quarantined ({evaluation.metadata()})")
+    append_event(spark, event_log_uri(storage), TableEvent.from_evaluation(
+        evaluation, run_id=context.run.run_id, delta_version=stats.version if stats else None,
+        started_at=started, finished_at=datetime.now(timezone.utc),
+    ))
+    sources = {f"source/{name}": f"v{inc.from_version}..v{inc.to_version}" if inc.from_version is not None
+               else f"full at v{inc.to_version}" for name, inc in increments.items()}
+    return dg.MaterializeResult(metadata={
+        **delta_table_metadata(spark, target, table_name=f"{SILVER}.{table.name}"),
+        "dagster/column_schema": column_schema(table.contract),
+        **evaluation.metadata(),
+        **sources,
+        **(_merge_metadata(stats) if stats else {"merge": "nothing new to apply"}),
+    })
+
+
+def _apply(spark, storage, table: SilverTable, target: str, kept: DataFrame, full_refresh: bool) -> MergeStats:
+    spec = ChangeSpec(tuple(table.change_keys or table_keys(table.contract)))
+    log_uri = join_uri(storage.system_uri("change_log"), *table.key.path)
+    if full_refresh:
+        # A full refresh rebuilds from Bronze: the tables keep their Delta history, their rows are replaced.
+        for uri in (target, log_uri):
+            if DeltaTable.isDeltaTable(spark, uri):
+                DeltaTable.forPath(spark, uri).delete()
+    if table.history_of:
+        return apply_scd2(spark, target, kept, spec, table.history_of, log_uri=log_uri)
+    return apply_scd1(spark, target, kept, spec)
+
+
+def _merge_metadata(stats: MergeStats) -> dict:
+    return {"merge/rows_inserted": stats.rows_inserted, "merge/rows_updated": stats.rows_updated,
+            "merge/rows_deleted": stats.rows_deleted}

@@ -1,0 +1,1 @@
+"""Pure DataFrame -> DataFrame transformations: no I/O, no Dagster."""

@@ -1,0 +1,111 @@
+"""Bronze rows -> standardised flat change rows for each Silver table. Pure: no I/O, no Dagster.
+
+Every function returns the change-row shape of lakehouse.transforms.cdc (payload, `_op`,
+`_sequence`, `_event_ts`, `_invalid_reason`), so all Silver tables share one MERGE path.
+"""
+
+from datetime import datetime, timedelta, timezone
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from lakehouse.transforms.cdc import EVENT_TS, READ, SEQUENCE, flatten_debezium, row_changes, snapshot_changes
+from lakehouse.transforms.standardize import clean_email, clean_string, e164_phone, iso_country, iso_currency
+
+CUSTOMER_KEY = ["customer_id"]
+CUSTOMER_ATTRIBUTES = [
+    "customer_id", "first_name", "last_name", "email", "phone", "street", "city", "postal_code", "country", "updated_at",
+]
+_EXTRACT_DATE = r"customers_(\d{8})\.csv$"
+
+
+def _standard_customer(df: DataFrame) -> DataFrame:
+    country = iso_country(F.col("country"))
+    return df.withColumns({
+        "first_name": clean_string(F.col("first_name")),
+        "last_name": clean_string(F.col("last_name")),
+        "email": clean_email(F.col("email")),
+        "phone": e164_phone(F.col("phone"), country),
+        "street": clean_string(F.col("street")),
+        "city": clean_string(F.col("city")),
+        "postal_code": F.upper(clean_string(F.col("postal_code"))),
+        "country": country,
+    })
+
+
+def _micros_then_lsn(event_ts: Column, lsn: Column) -> Column:
+    # The change feed (ordered by LSN) and the daily extracts (ordered by extract time) describe one
+    # history; both are sequenced by time in microseconds so they interleave correctly, the LSN's
+    # last digits breaking ties between changes in the same millisecond.
+    return F.unix_micros(event_ts) + F.pmod(lsn, F.lit(1000))
+
+
+def customer_changes(change_feed: DataFrame, extracts: DataFrame, extract_history: DataFrame) -> DataFrame:
+    """The CRM change feed plus the changes seen between consecutive daily extracts.
+
+    `extracts` are the new extract rows; `extract_history` all extract rows, to find each new
+    extract's predecessor for the snapshot diff.
+    """
+    feed = flatten_debezium(change_feed, CUSTOMER_KEY)
+    feed = feed.withColumn(SEQUENCE, _micros_then_lsn(F.col(EVENT_TS), F.col(SEQUENCE)))
+    return _standard_customer(feed.unionByName(extract_changes(extracts, extract_history)))
+
+
+def extract_changes(new_rows: DataFrame, history: DataFrame) -> DataFrame:
+    """Snapshot diff of every new daily extract against the extract before it."""
+    # Columns an extract gained on the way (schema evolution in Bronze) are not customer attributes.
+    payload = CUSTOMER_ATTRIBUTES
+    dated = history.withColumn("_day", F.regexp_extract("_source_file", _EXTRACT_DATE, 1))
+    days = sorted(r[0] for r in dated.select("_day").distinct().collect() if r[0])
+    new_days = {r[0] for r in new_rows.select(F.regexp_extract("_source_file", _EXTRACT_DATE, 1)).distinct().collect()}
+    changes = None
+    for i, day in enumerate(days):
+        if day not in new_days:
+            continue
+        previous = dated.where(F.col("_day") == days[i - 1]).select(payload) if i else None
+        # An extract is taken at the end of the day it is named after.
+        taken_at = datetime.strptime(day, "%Y%m%d").replace(tzinfo=timezone.utc) + timedelta(days=1)
+        current = dated.where(F.col("_day") == day).select(payload)
+        diff = snapshot_changes(previous, current, CUSTOMER_KEY, sequence=int(taken_at.timestamp()) * 1_000_000,
+                                event_ts=taken_at)
+        changes = diff if changes is None else changes.unionByName(diff)
+    if changes is None:  # no new extract: an empty frame of the same shape
+        return snapshot_changes(None, new_rows.select(payload).limit(0), CUSTOMER_KEY, sequence=0, event_ts=datetime.min)
+    return changes
+
+
+def order_changes(orders: DataFrame) -> DataFrame:
+    return _erp_changes(orders, ["order_id"]).withColumn("currency", iso_currency(F.col("currency")))
+
+
+def order_line_changes(order_lines: DataFrame) -> DataFrame:
+    return _erp_changes(order_lines, ["order_id", "line_no"])
+
+
+def _erp_changes(df: DataFrame, keys: list[str]) -> DataFrame:
+    payload = [c for c in df.columns if not c.startswith("_") and c not in ("op", "ts_ms", "lsn")]
+    return row_changes(df, keys, payload, op=F.col("op"), sequence=F.col("lsn"), event_ts=F.timestamp_millis("ts_ms"))
+
+
+def product_changes(products: DataFrame) -> DataFrame:
+    payload = [c for c in products.columns if not c.startswith("_")]
+    standard = products.withColumns({"name": clean_string(F.col("name")), "currency": iso_currency(F.col("currency"))})
+    return _upserts(standard, ["product_id"], payload, F.col("updated_at"))
+
+
+def click_changes(clicks: DataFrame) -> DataFrame:
+    standard = clicks.withColumn("event_date", F.to_date("event_ts"))
+    payload = [c for c in standard.columns if not c.startswith("_") and c != "user_agent"]
+    return _upserts(standard, ["event_id"], payload, F.col("event_ts"))
+
+
+def fx_rate_changes(rates: DataFrame) -> DataFrame:
+    payload = ["rate_date", "base_currency", "quote_currency", "rate"]
+    standard = rates.withColumns({c: iso_currency(F.col(c)) for c in ("base_currency", "quote_currency")})
+    return _upserts(standard, payload[:3], payload, F.col("_ingested_at"))
+
+
+def _upserts(df: DataFrame, keys: list[str], payload: list[str], changed_at: Column) -> DataFrame:
+    """Rows of a source that sends whole records (no change log): each one is a snapshot read,
+    the later one winning."""
+    return row_changes(df, keys, payload, op=F.lit(READ), sequence=F.unix_micros(changed_at), event_ts=changed_at)
