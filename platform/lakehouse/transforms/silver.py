@@ -105,6 +105,32 @@ def fx_rate_changes(rates: DataFrame) -> DataFrame:
     return _upserts(standard, payload[:3], payload, F.col("_ingested_at"))
 
 
+def store_changes(stores: DataFrame) -> DataFrame:
+    standard = stores.withColumns({
+        "name": clean_string(F.col("name")), "city": clean_string(F.col("city")),
+        "country": iso_country(F.col("country")), "channel": F.lower(clean_string(F.col("channel"))),
+    })
+    return _upserts(standard, ["store_id"], ["store_id", "name", "city", "country", "channel", "opened_at"],
+                    F.col("_ingested_at"))
+
+
+def supplier_changes(suppliers: DataFrame) -> DataFrame:
+    standard = suppliers.withColumns({
+        "name": clean_string(F.col("name")), "country": iso_country(F.col("country")),
+        "email": clean_email(F.col("email")),
+    })
+    return _upserts(standard, ["supplier_id"], ["supplier_id", "name", "country", "email"], F.col("_ingested_at"))
+
+
+def invoice_document_changes(invoices: DataFrame) -> DataFrame:
+    """The documents' facts without their bytes (those stay in Bronze), keyed by the order number
+    in the file name `invoice_<order_id>.pdf`."""
+    order_id = F.regexp_extract("file_path", r"invoice_(\d+)\.[^/]+$", 1)
+    facts = invoices.withColumn("order_id", F.when(order_id != "", order_id.cast("bigint")))
+    payload = ["order_id", "file_path", "size_bytes", "sha256", "content_type", "modified_at"]
+    return _upserts(facts, ["order_id"], payload, F.col("modified_at"))
+
+
 def _upserts(df: DataFrame, keys: list[str], payload: list[str], changed_at: Column) -> DataFrame:
     """Rows of a source that sends whole records (no change log): each one is a snapshot read,
     the later one winning."""

@@ -127,4 +127,46 @@ class FxRate(_Tombstoned):
         metadata = {"version": 1, "owner": "team:finance"}
 
 
-SILVER_CONTRACTS = (Customer, CustomerVersion, Order, OrderLine, Product, ClickEvent, FxRate)
+class Store(_Tombstoned):
+    store_id: T.IntegerType() = pa.Field()
+    name: T.StringType() = pa.Field(nullable=True)
+    city: T.StringType() = pa.Field(nullable=True)
+    country: T.StringType() = pa.Field(nullable=True, str_matches=ISO_COUNTRY, description="ISO 3166 alpha-2")
+    channel: T.StringType() = pa.Field(nullable=True, isin=["store", "web", "marketplace"])
+    opened_at: T.DateType() = pa.Field(nullable=True)
+
+    class Config:
+        name = "stores"
+        unique = ["store_id"]
+        metadata = {"version": 1, "owner": "team:retail-operations"}
+
+
+class Supplier(_Tombstoned):
+    supplier_id: T.LongType() = pa.Field()
+    name: T.StringType() = pa.Field(nullable=True)
+    country: T.StringType() = pa.Field(nullable=True, str_matches=ISO_COUNTRY, description="ISO 3166 alpha-2")
+    email: T.StringType() = pa.Field(nullable=True, metadata={"pii": "email"}, description="Trimmed, lower-case")
+
+    class Config:
+        name = "suppliers"
+        unique = ["supplier_id"]
+        metadata = {"version": 1, "owner": "team:procurement"}
+
+
+class InvoiceDocument(_Tombstoned):
+    order_id: T.LongType() = pa.Field(description="The order the invoice belongs to, from the file name")
+    file_path: T.StringType() = pa.Field()
+    size_bytes: T.LongType() = pa.Field(ge=0)
+    sha256: T.StringType() = pa.Field(str_length=64)
+    content_type: T.StringType() = pa.Field()
+    modified_at: T.TimestampType() = pa.Field(nullable=True)
+
+    class Config:
+        name = "invoice_documents"
+        unique = ["order_id"]
+        metadata = {"version": 1, "owner": "team:finance"}
+
+
+SILVER_CONTRACTS = (
+    Customer, CustomerVersion, Order, OrderLine, Product, ClickEvent, FxRate, Store, Supplier, InvoiceDocument,
+)

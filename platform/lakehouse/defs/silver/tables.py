@@ -102,6 +102,33 @@ SILVER_TABLES = (
         changes=t.fx_rate_changes,
         expectations=[Expectation("positive_rate", "rate > 0", "fail", "a rate must be positive")],
     ),
+    SilverTable(
+        name="stores",
+        description="The store master, latest delivery of every store.",
+        contract=c.Store,
+        sources={"stores": bronze("erp_stores")},
+        changes=t.store_changes,
+        expectations=[Expectation("known_channel", "channel IN ('store', 'web', 'marketplace')", "quarantine",
+                                  "channel from the ERP's list")],
+    ),
+    SilverTable(
+        name="suppliers",
+        description="The supplier master, latest delivery of every supplier.",
+        contract=c.Supplier,
+        sources={"suppliers": bronze("erp_suppliers")},
+        changes=t.supplier_changes,
+        expectations=[Expectation("valid_email", "email IS NULL OR email RLIKE '^[^@ ]+@[^@ ]+[.][a-z]{2,}$'",
+                                  "quarantine", "an e-mail address must look like one")],
+    ),
+    SilverTable(
+        name="invoice_documents",
+        description="Scanned invoices: which order, where the file is, its size, hash and type.",
+        contract=c.InvoiceDocument,
+        sources={"invoices": bronze("doc_invoices")},
+        changes=t.invoice_document_changes,
+        expectations=[Expectation("is_pdf", "content_type = 'application/pdf'", "quarantine",
+                                  "an invoice scan is a PDF")],
+    ),
 )
 
 
