@@ -22,6 +22,7 @@ from dagster_pyspark import LazyPySparkResource
 from lakehouse.defs.bronze.feeds import FILE_FEEDS
 from lakehouse.defs.bronze.file_feeds import bronze_file_feed_asset
 from lakehouse.lib.ingest.readers import describe_error
+from lakehouse.lib.spark.jvms import spark_jvm_pids
 from lakehouse.lib.spark.session import local_spark_config
 from lakehouse.lib.storage import LakehouseStorage
 from lakehouse.sources.generate import generate_landing
@@ -53,20 +54,6 @@ def baseline(spark, feed, files: list[str], out: str) -> int | None:
         print(f"baseline for {feed.name} fails: {describe_error(exc)}")
         return None
     return spark.read.format("delta").load(out).count()
-
-
-def spark_jvms() -> int:
-    """Spark JVMs below this process (not spark-submit's short-lived launcher JVM)."""
-    count = 0
-    for child in psutil.Process().children(recursive=True):
-        try:
-            cmdline = child.cmdline()
-        except psutil.Error:  # the launcher JVM lingers as a zombie
-            continue
-        if cmdline and cmdline[0].endswith("java") and "org.apache.spark.deploy.SparkSubmit" in cmdline \
-                and "org.apache.spark.launcher.Main" not in cmdline:
-            count += 1
-    return count
 
 
 def main() -> None:
@@ -117,7 +104,7 @@ def main() -> None:
     rows_base, base_s = sum(r[1] for r in compared), sum(r[2] for r in compared)
     print(f"{'total (both ran)':<22} {rows_ours:>11,} {ours_s:>7.1f} {rows_ours / ours_s:>10,.0f}  {'':>7}   "
           f"{rows_base:>13,} {base_s:>7.1f} {rows_base / base_s:>10,.0f}  {ours_s / base_s:>6.2f}")
-    print(f"Spark JVMs started by this process: {spark_jvms()}")
+    print(f"Spark JVMs started by this process: {len(spark_jvm_pids(psutil.Process()))}")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import pytest
 from deltalake import DeltaTable
 
 from lakehouse.defs.bronze.feeds import FILE_FEEDS
+from lakehouse.lib.spark.jvms import spark_jvm_pids
 from lakehouse.lib.targets import PROJECT_ROOT
 from lakehouse.sources.generate import generate_landing
 
@@ -28,10 +29,7 @@ SCALE = 3_000
 
 
 class JvmWatcher:
-    """Collects the pids of the Spark JVMs (`java ... SparkSubmit`) below a process while it runs.
-
-    spark-submit also runs a short-lived `java ... launcher.Main` to build its command line; that
-    one runs no Spark and is not counted."""
+    """Collects the pids of the Spark JVMs below a process while it runs."""
 
     def __init__(self, process: subprocess.Popen):
         self.root = psutil.Process(process.pid)
@@ -41,18 +39,11 @@ class JvmWatcher:
 
     def _watch(self) -> None:
         while self.root.is_running() and self.root.status() != psutil.STATUS_ZOMBIE:
-            for child in self.root.children(recursive=True):
-                try:  # the launcher JVM lingers as a zombie whose cmdline cannot be read
-                    if is_spark_jvm(child.cmdline()):
-                        self.pids.add(child.pid)
-                except psutil.Error:
-                    pass
+            try:
+                self.pids |= spark_jvm_pids(self.root)
+            except psutil.Error:
+                pass
             time.sleep(0.2)
-
-
-def is_spark_jvm(cmdline: list[str]) -> bool:
-    return bool(cmdline) and cmdline[0].endswith("java") and "org.apache.spark.deploy.SparkSubmit" in cmdline \
-        and "org.apache.spark.launcher.Main" not in cmdline
 
 
 def run_cli(home: Path, *args: str) -> tuple[str, set[int]]:
