@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SCALE ?= 100000
 export DAGSTER_HOME := $(CURDIR)
 
-.PHONY: install demo test ui bench validate clean
+.PHONY: install demo test ui bench bench-silver validate clean
 
 install: $(VENV)/.installed
 
@@ -30,6 +30,9 @@ ui: install
 
 bench: install
 	$(BIN)/python bench/bronze_ingestion.py --scale $(SCALE)
+
+bench-silver: install
+	$(BIN)/python bench/silver_incremental.py --scale $(SCALE)
 
 clean:
 	rm -rf .lakehouse
