@@ -115,3 +115,40 @@ def test_referential_integrity_counts_orphans(spark_resource, storage):
     assert not evaluation.passed
     assert evaluation.metadata["orphan_rows"].value == 2
     assert evaluation.metadata["missing_references"].value == [{"customer_id": "c-9"}]
+
+
+class Product(pa.DataFrameModel):
+    product_id: T.StringType() = pa.Field()
+    price: T.DoubleType() = pa.Field(gt=0)
+    is_deleted: T.BooleanType() = pa.Field()
+
+    class Config:
+        name = "products"
+        unique = ["product_id"]
+        metadata = {"version": 1}
+
+
+PRODUCTS = dg.AssetKey(["silver", "products"])
+
+
+class ProductRows(dg.Config):
+    live_price: float
+
+
+@dg.asset(key=PRODUCTS)
+def products(config: ProductRows, spark: LazyPySparkResource, storage: LakehouseStorage) -> dg.MaterializeResult:
+    # p-2's tombstone carries the source's delete image, whose price breaks the contract.
+    rows = [("p-1", config.live_price, False), ("p-2", -3.0, True)]
+    return write(spark, storage, PRODUCTS, rows, "product_id string, price double, is_deleted boolean")
+
+
+def test_the_contract_holds_for_live_rows_and_leaves_tombstones_as_received(spark_resource, storage):
+    def contract_passed(live_price: float) -> bool:
+        result = dg.materialize(
+            [products, *contract_checks(PRODUCTS, Product)], resources={"spark": spark_resource, "storage": storage},
+            raise_on_error=False, run_config=dg.RunConfig({"silver__products": ProductRows(live_price=live_price)}),
+        )
+        return evaluations(result)["contract"].passed
+
+    assert contract_passed(9.5)
+    assert not contract_passed(-1.0)

@@ -7,6 +7,9 @@
 - `column_schema_change` (warning): Dagster's comparison of the last two materializations'
   column schemas; intended evolution goes through the contract version and the schema registry.
 
+The contract describes live rows: a tombstone (`is_deleted`) keeps the source's delete image as
+received, so it is left out of `contract` but still counts for `unique_key`.
+
 A blocking check that fails stops downstream assets of the same run. The checks need a
 `LazyPySparkResource` named `spark` and a `LakehouseStorage` named `storage`.
 """
@@ -23,6 +26,7 @@ from dagster_pyspark import LazyPySparkResource
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from lakehouse.lib.cdc_merge import IS_DELETED
 from lakehouse.lib.quality.contracts import Contract, table_keys, table_name
 from lakehouse.lib.quality.expectations import MAX_EXAMPLES
 from lakehouse.lib.storage import LakehouseStorage
@@ -105,6 +109,8 @@ def _validation_check(asset_key: dg.AssetKey, model: Contract, table_uri_fn: Tab
     )
     def contract(spark: LazyPySparkResource, storage: LakehouseStorage) -> dg.AssetCheckResult:
         df = _read(spark, table_uri_fn(storage, asset_key))
+        if IS_DELETED in df.columns:
+            df = df.where(~F.col(IS_DELETED))
         # pandera's pyspark backend reports errors on the returned frame instead of raising.
         errors = schema.validate(df).pandera.errors
         failures = [
