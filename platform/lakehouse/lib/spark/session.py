@@ -12,6 +12,8 @@ from pathlib import Path
 
 from lakehouse.lib.spark.jars import resolve_jars
 
+LOG4J2_CONFIG = Path(__file__).with_name("log4j2.properties")
+
 DELTA_SQL_CONF = {
     "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
     "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
@@ -42,7 +44,9 @@ def local_spark_config(scratch_dir: str | Path, *, driver_memory: str | None = N
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.warehouse.dir": str(scratch / "spark-warehouse"),
         "spark.local.dir": str(scratch / "spark-tmp"),
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={scratch / 'derby'}",
+        "spark.driver.extraJavaOptions": (
+            f"-Dderby.system.home={scratch / 'derby'} -Dlog4j2.configurationFile={LOG4J2_CONFIG}"
+        ),
         # Delta rebuilds table state with 50 tasks by default: far too many for a laptop-sized table log.
         "spark.databricks.delta.snapshotPartitions": "2",
         "spark.databricks.delta.schema.autoMerge.enabled": "false",
