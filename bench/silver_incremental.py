@@ -21,6 +21,7 @@ from lakehouse.definitions import defs
 from lakehouse.defs.silver.tables import SILVER_TABLES
 from lakehouse.lib.delta_io_manager import DeltaIOManager
 from lakehouse.lib.fx_rates_api import FxRatesApi
+from lakehouse.lib.quality.pii import PiiMasking
 from lakehouse.lib.spark.session import local_spark_config
 from lakehouse.lib.storage import LakehouseStorage
 from lakehouse.sources.generate import generate_landing
@@ -46,16 +47,19 @@ def main() -> None:
     storage = LakehouseStorage(root_uri=data.as_uri())
     definitions = defs()
     resources = {"spark": spark, "storage": storage, "fx_api": FxRatesApi(page_size=1000),
-                 "io_manager": DeltaIOManager(storage=storage, spark=spark)}
+                 "io_manager": DeltaIOManager(storage=storage, spark=spark), "pii": PiiMasking(salt="bench-salt")}
 
-    def run(selection: dg.AssetSelection, config: dict | None = None) -> float:
+    def run(selection: dg.AssetSelection, config: dict | None = None) -> tuple[float, dict[str, float]]:
+        """Wall-clock seconds of the run, and seconds per step."""
         job = dg.define_asset_job("bench", selection=selection, config=config)
         local = dg.Definitions(assets=definitions.assets, asset_checks=definitions.asset_checks, jobs=[job],
                                resources=resources, executor=dg.in_process_executor)
         started = time.monotonic()
         result = local.resolve_job_def("bench").execute_in_process(raise_on_error=False)
         assert result.success, "the benchmark run failed"
-        return time.monotonic() - started
+        steps = {e.step_key: e.event_specific_data.duration_ms / 1000
+                 for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_SUCCESS}
+        return time.monotonic() - started, steps
 
     # Assets only: the checks scan whole tables and would cost the same in both modes.
     silver = dg.AssetSelection.groups("silver").without_checks()
@@ -69,9 +73,12 @@ def main() -> None:
     marker.write_text(json.dumps({**state, "batches": batch}))
     run(bronze)
 
-    incremental_s = run(silver)
-    full_s = run(silver, FULL_REFRESH)
+    incremental_s, incremental_steps = run(silver)
+    full_s, full_steps = run(silver, FULL_REFRESH)
     print(f"\nscale {args.scale:,} events, new batch of ~{small:,} events ({args.batch_fraction:.0%})")
+    print(f"{'step':32} {'full s':>8} {'incr. s':>8}")
+    for step in sorted(full_steps, key=full_steps.get, reverse=True):
+        print(f"{step:32} {full_steps[step]:8.1f} {incremental_steps.get(step, 0):8.1f}")
     print(f"Silver full rebuild from Bronze:   {full_s:8.1f} s")
     print(f"Silver incremental refresh:         {incremental_s:8.1f} s")
     print(f"incremental / full:                 {incremental_s / full_s:8.3f}  (target <= 0.100)")

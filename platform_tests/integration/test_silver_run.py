@@ -15,6 +15,7 @@ from lakehouse.definitions import defs
 from lakehouse.defs.silver.tables import SILVER_TABLES
 from lakehouse.lib.fx_rates_api import FxRatesApi
 from lakehouse.lib.delta_io_manager import DeltaIOManager
+from lakehouse.lib.quality.pii import PiiMasking
 from lakehouse.sources.generate import generate_landing
 
 pytestmark = pytest.mark.integration
@@ -30,7 +31,8 @@ def lake(tmp_path_factory, spark_resource):
     generate_landing(root, scale=SCALE)
     storage = LakehouseStorage(root_uri=root.as_uri())
     resources = {"spark": spark_resource, "storage": storage, "fx_api": FxRatesApi(page_size=500),
-                 "io_manager": DeltaIOManager(storage=storage, spark=spark_resource)}
+                 "io_manager": DeltaIOManager(storage=storage, spark=spark_resource),
+                 "pii": PiiMasking(salt="test-salt")}
     definitions = defs()
 
     def run(selection: str, config: dict | None = None):
@@ -81,6 +83,15 @@ def test_silver_accounting_quarantine_and_an_independent_replay_of_orders(lake):
     orders = table(root, "silver", "orders").filter(pc.field("is_deleted") == False)  # noqa: E712
     assert dict(zip(orders.column("order_id").to_pylist(), orders.column("status").to_pylist())) == expected
 
+    # Every live event with a session is counted in exactly one session, and purchases add up.
+    clicks = table(root, "silver", "clickstream_events").filter(
+        (pc.field("is_deleted") == False) & pc.field("session_id").is_valid())  # noqa: E712
+    sessions = table(root, "silver", "clickstream_sessions")
+    assert sessions.num_rows == len(set(clicks.column("session_id").to_pylist()))
+    assert pc.sum(sessions.column("event_count")).as_py() == clicks.num_rows
+    purchases = clicks.filter(pc.field("event_type") == "purchase").num_rows
+    assert pc.sum(sessions.column("purchases")).as_py() == purchases > 0
+
 
 def test_rerun_reads_nothing_and_a_new_batch_incrementally_equals_a_full_rebuild(lake, tmp_path_factory):
     root, run = lake
@@ -92,10 +103,10 @@ def test_rerun_reads_nothing_and_a_new_batch_incrementally_equals_a_full_rebuild
     generate_landing(root, scale=SCALE, batch=1)
     assert run("group:bronze").success
     run("group:silver")
-    incremental = {name: _content(root, name) for name in ("customers", "orders", "order_lines", "clickstream_events")}
+    rebuilt = ("customers", "orders", "order_lines", "clickstream_events", "clickstream_sessions")
+    incremental = {name: _content(root, name) for name in rebuilt}
 
-    run("group:silver", config={"ops": {f"silver__{n}": {"config": {"full_refresh": True}}
-                                        for n in ("customers", "orders", "order_lines", "clickstream_events")}})
+    run("group:silver", config={"ops": {f"silver__{n}": {"config": {"full_refresh": True}} for n in rebuilt}})
     for name, rows in incremental.items():
         assert _content(root, name) == rows, name
 

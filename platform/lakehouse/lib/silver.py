@@ -40,12 +40,16 @@ APPLICABLE = Expectation(
 )
 
 
+def silver_key(name: str) -> dg.AssetKey:
+    return dg.AssetKey([SILVER, name])
+
+
 @dataclass(frozen=True)
 class SilverTable:
     name: str
     description: str
     contract: Contract
-    sources: Mapping[str, dg.AssetKey]  # argument name of `changes` -> Bronze asset
+    sources: Mapping[str, dg.AssetKey]  # argument name of `changes` -> Bronze (or Silver) asset it reads increments of
     changes: Callable[..., DataFrame]  # pure: Bronze increments (and lookups) by argument name -> change rows
     lookups: Mapping[str, dg.AssetKey] = field(default_factory=dict)  # whole tables `changes` also reads
     expectations: Sequence[Expectation] = ()
@@ -54,7 +58,7 @@ class SilverTable:
 
     @property
     def key(self) -> dg.AssetKey:
-        return dg.AssetKey([SILVER, self.name])
+        return silver_key(self.name)
 
     @property
     def payload(self) -> list[str]:

@@ -7,15 +7,18 @@ storage root stand behind them is decided here, by configuration alone.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
 from dagster_pyspark import LazyPySparkResource
 
 import lakehouse
 from lakehouse.lib.delta_io_manager import DeltaIOManager
 from lakehouse.lib.fx_rates_api import FxRatesApi
+from lakehouse.lib.quality.pii import SALT_ENV, PiiMasking
 from lakehouse.lib.spark.session import local_spark_config
 from lakehouse.lib.storage import LakehouseStorage
 
@@ -42,7 +45,27 @@ def local_resources() -> dict[str, Any]:
         "storage": storage,
         "io_manager": DeltaIOManager(storage=storage, spark=spark),
         "fx_api": FxRatesApi(base_url=os.environ.get("LAKEHOUSE_FX_API_URL")),
+        "pii": PiiMasking(salt=dg.EnvVar(SALT_ENV) if os.environ.get(SALT_ENV) else local_pii_salt(state)),
     }
+
+
+def local_pii_salt(state: Path) -> str:
+    """A random salt made once per local installation and kept beside its data (readable by its owner only)."""
+    path = state / "pii_salt"
+    if not path.exists():
+        state.mkdir(parents=True, exist_ok=True)
+        # Written to a private draft, then linked into place: a concurrent reader never sees half a
+        # salt, and when two processes race, the first link wins for both.
+        draft = path.with_suffix(f".{os.getpid()}")
+        with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+            f.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
 
 
 TARGETS: dict[str, Callable[[], dict[str, Any]]] = {"local": local_resources}

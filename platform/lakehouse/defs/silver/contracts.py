@@ -115,6 +115,30 @@ class ClickEvent(_Tombstoned):
         metadata = {"version": 1, "owner": "team:web-analytics"}
 
 
+class ClickSession(_Tombstoned):
+    session_id: T.StringType() = pa.Field()
+    session_date: T.DateType() = pa.Field(description="UTC day the session started")
+    customer_id: T.LongType() = pa.Field(nullable=True, description="Logged-in customer; NULL for anonymous sessions")
+    started_at: T.TimestampType() = pa.Field(description="First event (UTC)")
+    ended_at: T.TimestampType() = pa.Field(description="Last event so far (UTC)")
+    duration_seconds: T.LongType() = pa.Field(ge=0)
+    event_count: T.LongType() = pa.Field(gt=0)
+    page_views: T.LongType() = pa.Field(ge=0)
+    product_views: T.LongType() = pa.Field(ge=0)
+    add_to_cart_events: T.LongType() = pa.Field(ge=0)
+    checkouts: T.LongType() = pa.Field(ge=0)
+    purchases: T.LongType() = pa.Field(ge=0)
+    converted: T.BooleanType() = pa.Field(description="The session ended in at least one purchase")
+    landing_page: T.StringType() = pa.Field(nullable=True, description="URL of the first event")
+    referrer: T.StringType() = pa.Field(nullable=True, description="Referrer of the first event; NULL for direct")
+    device: T.StringType() = pa.Field(nullable=True)
+
+    class Config:
+        name = "clickstream_sessions"
+        unique = ["session_id"]
+        metadata = {"version": 1, "owner": "team:web-analytics"}
+
+
 class FxRate(_Tombstoned):
     rate_date: T.DateType() = pa.Field()
     base_currency: T.StringType() = pa.Field(str_matches=ISO_CURRENCY)
@@ -168,5 +192,6 @@ class InvoiceDocument(_Tombstoned):
 
 
 SILVER_CONTRACTS = (
-    Customer, CustomerVersion, Order, OrderLine, Product, ClickEvent, FxRate, Store, Supplier, InvoiceDocument,
+    Customer, CustomerVersion, Order, OrderLine, Product, ClickEvent, ClickSession, FxRate, Store, Supplier,
+    InvoiceDocument,
 )

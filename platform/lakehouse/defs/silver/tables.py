@@ -9,9 +9,10 @@ from lakehouse.defs.silver import contracts as c
 from lakehouse.lib.quality.checks import contract_checks, freshness_check, referential_integrity_check
 from lakehouse.lib.quality.contracts import column_schema
 from lakehouse.lib.quality.expectations import Expectation
-from lakehouse.lib.silver import SilverTable, materialize_silver
+from lakehouse.lib.silver import SilverTable, materialize_silver, silver_key
 from lakehouse.lib.storage import LakehouseStorage
 from lakehouse.transforms import silver as t
+from lakehouse.transforms.sessions import session_changes
 
 
 def bronze(name: str) -> dg.AssetKey:
@@ -95,6 +96,16 @@ SILVER_TABLES = (
         ],
     ),
     SilverTable(
+        name="clickstream_sessions",
+        description="One row per web session: when, who, how long, what was viewed and whether it converted.",
+        contract=c.ClickSession,
+        sources={"events": silver_key("clickstream_events")},
+        changes=session_changes,
+        lookups={"all_events": silver_key("clickstream_events")},
+        expectations=[Expectation("single_day", "duration_seconds < 86400", "warn",
+                                  "a session found its events within a day of its new ones")],
+    ),
+    SilverTable(
         name="fx_rates",
         description="Daily FX rates, one row per date and currency pair.",
         contract=c.FxRate,
@@ -154,18 +165,15 @@ def silver_asset(table: SilverTable) -> dg.AssetsDefinition:
     return _silver
 
 
-def _key(name: str) -> dg.AssetKey:
-    return dg.AssetKey(["silver", name])
-
-
 @dg.definitions
 def defs() -> dg.Definitions:
     checks = [check for table in SILVER_TABLES for check in contract_checks(table.key, table.contract)]
     # Orphans are reported, not blocking: a source that lost a file leaves lines without their
     # order, and Gold should still see every order it has.
     checks += [
-        referential_integrity_check(_key("order_lines"), _key("orders"), ["order_id"]),
-        referential_integrity_check(_key("orders"), _key("customers"), ["customer_id"]),
-        *[freshness_check(_key(name), timedelta(days=1)) for name in ("customers", "orders", "clickstream_events")],
+        referential_integrity_check(silver_key("order_lines"), silver_key("orders"), ["order_id"]),
+        referential_integrity_check(silver_key("orders"), silver_key("customers"), ["customer_id"]),
+        referential_integrity_check(silver_key("clickstream_sessions"), silver_key("customers"), ["customer_id"]),
+        *[freshness_check(silver_key(name), timedelta(days=1)) for name in ("customers", "orders", "clickstream_events")],
     ]
     return dg.Definitions(assets=[silver_asset(table) for table in SILVER_TABLES], asset_checks=checks)

@@ -5,10 +5,7 @@ count distinct; the salt is a deployment secret (`LAKEHOUSE_PII_SALT`), which ke
 being reversed with a dictionary of known emails or phone numbers.
 """
 
-from __future__ import annotations
-
-import os
-
+import dagster as dg
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
@@ -17,11 +14,20 @@ from lakehouse.lib.quality.contracts import Contract, pii_columns
 SALT_ENV = "LAKEHOUSE_PII_SALT"
 
 
-def mask_pii(df: DataFrame, model: Contract, salt: str | None = None) -> DataFrame:
+class PiiMasking(dg.ConfigurableResource):
+    """Hashes the PII columns of analyst-facing tables with the deployment's salt (a secret:
+    configure it with `dg.EnvVar(SALT_ENV)`)."""
+
+    salt: str
+
+    def mask(self, df: DataFrame, model: Contract) -> DataFrame:
+        return mask_pii(df, model, self.salt)
+
+
+def mask_pii(df: DataFrame, model: Contract, salt: str) -> DataFrame:
     """`df` with every column the contract tags as PII hashed; other columns untouched."""
-    salt = salt or os.environ.get(SALT_ENV)
     if not salt:
-        raise ValueError(f"masking PII needs a salt: pass one or set {SALT_ENV}")
+        raise ValueError(f"masking PII needs a salt: set {SALT_ENV}")
     return df.withColumns({
         name: _mask(kind, F.col(name), salt) for name, kind in pii_columns(model).items() if name in df.columns
     })
