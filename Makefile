@@ -6,11 +6,11 @@ BIN := $(VENV)/bin
 SCALE ?= 100000
 export DAGSTER_HOME := $(CURDIR)
 
-.PHONY: install demo test ui bench bench-silver validate clean
+.PHONY: install demo test ui bench bench-silver validate kafka-start kafka-stop clean
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml uv.lock platform/lakehouse/lib/spark/pom.xml
+$(VENV)/.installed: pyproject.toml uv.lock platform/lakehouse/lib/spark/pom.xml platform/lakehouse/lib/kafka/pom.xml
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check "uv>=0.9,<0.14"
 	$(PYTHON) -m uv sync --frozen
 	$(BIN)/lakehouse jars
@@ -34,5 +34,13 @@ bench: install
 bench-silver: install
 	$(BIN)/python bench/silver_incremental.py --scale $(SCALE)
 
+# The local single-node Kafka broker (127.0.0.1, data in .lakehouse/kafka); `lakehouse produce` feeds it.
+kafka-start: install
+	$(BIN)/lakehouse kafka start
+
+kafka-stop: install
+	$(BIN)/lakehouse kafka stop
+
 clean:
+	[ ! -x $(BIN)/lakehouse ] || $(BIN)/lakehouse kafka stop
 	rm -rf .lakehouse

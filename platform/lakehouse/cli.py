@@ -4,8 +4,10 @@
     lakehouse generate ...          write (more) sample files into the landing zone
     lakehouse materialize [--select] materialize assets in this process, recorded in the Dagster instance
     lakehouse summary               list the lakehouse tables, read back with an independent Delta reader
-    lakehouse jars                  fetch Spark's extra jars (once; cached)
+    lakehouse jars                  fetch the jars of Spark and of the local Kafka broker (once; cached)
     lakehouse serve-fx-api          run the sample FX rates API on 127.0.0.1
+    lakehouse kafka start|stop|status   the local single-node Kafka broker (127.0.0.1)
+    lakehouse produce --rate N --seconds S   publish change events and clickstream to Kafka
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import time
 from pathlib import Path
 
 from lakehouse.lib.targets import PROJECT_ROOT, local_state_dir
+from lakehouse.sources.topics import TOPICS as EVENT_TOPICS
 
 
 def _landing_root() -> Path:
@@ -24,10 +27,11 @@ def _landing_root() -> Path:
 
 
 def cmd_jars(_: argparse.Namespace) -> int:
-    from lakehouse.lib.spark.jars import jar_cache_dir, resolve_jars
+    from lakehouse.lib.kafka.broker import BROKER_JARS
+    from lakehouse.lib.spark.jars import SPARK_JARS
 
-    jars = resolve_jars()
-    print(f"{len(jars)} Spark jars ready in {jar_cache_dir()}")
+    for classpath in (SPARK_JARS, BROKER_JARS):
+        print(f"{len(classpath.resolve())} jars of {classpath.purpose} ready in {classpath.cache_dir()}")
     return 0
 
 
@@ -90,6 +94,58 @@ def cmd_serve_fx_api(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_kafka(args: argparse.Namespace) -> int:
+    from lakehouse.lib.kafka.admin import end_offsets
+    from lakehouse.lib.kafka.broker import BrokerError
+    from lakehouse.lib.kafka.cluster import BOOTSTRAP_ENV, local_broker
+    from lakehouse.lib.maven import JarResolutionError
+
+    broker = local_broker(local_state_dir())
+    if args.action == "start":
+        try:
+            bootstrap = broker.start()
+        except (BrokerError, JarResolutionError) as exc:
+            print(f"cannot start the Kafka broker: {exc}", file=sys.stderr)
+            return 1
+        print(f"Kafka broker running on {bootstrap} (data and broker.log in {broker.home})")
+        print(f"`lakehouse` commands find it by themselves; for other clients: export {BOOTSTRAP_ENV}={bootstrap}")
+    elif args.action == "stop":
+        print("Kafka broker stopped" if broker.stop() else "no Kafka broker was running")
+    else:
+        bootstrap = broker.bootstrap_servers()
+        if bootstrap is None:
+            print(f"no Kafka broker running (home {broker.home})")
+            return 1
+        print(f"Kafka broker running on {bootstrap}, pid {broker.pid()}, home {broker.home}")
+        for topic, offsets in end_offsets(bootstrap, _kafka_topics(bootstrap)).items():
+            print(f"  {topic}: {sum(offsets.values()):,} messages in {len(offsets)} partition(s)")
+    return 0
+
+
+def _kafka_topics(bootstrap: str) -> list[str]:
+    from lakehouse.lib.kafka.admin import cluster_metadata
+
+    return sorted(t for t in cluster_metadata(bootstrap).topics if not t.startswith("__"))
+
+
+def cmd_produce(args: argparse.Namespace) -> int:
+    from lakehouse.lib.kafka.cluster import BOOTSTRAP_ENV, local_kafka_cluster
+    from lakehouse.sources.event_producer import produce_events
+
+    bootstrap = local_kafka_cluster(local_state_dir()).resolved_bootstrap_servers()
+    if bootstrap is None:
+        print(f"no Kafka broker: run `lakehouse kafka start` (or `make kafka-start`) or set {BOOTSTRAP_ENV}", file=sys.stderr)
+        return 1
+    print(f"publishing {args.rate:g} messages/s for {args.seconds:g}s to {bootstrap}: {', '.join(args.topics)}")
+    report = produce_events(
+        bootstrap, rate=args.rate, seconds=args.seconds, topics=args.topics, seed=args.seed, batch=args.batch,
+        partitions=args.partitions, log=print,
+    )
+    for line in report.lines():
+        print(line)
+    return 1 if report.errors else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lakehouse", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -100,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--bad-fraction", type=float, default=0.01, help="share of malformed records per feed")
         p.add_argument("--batch", type=int, default=0, help="a new batch number adds new files")
 
-    commands.add_parser("jars", help="fetch Spark's extra jars").set_defaults(func=cmd_jars)
+    commands.add_parser("jars", help="fetch the jars of Spark and the Kafka broker").set_defaults(func=cmd_jars)
     p = commands.add_parser("generate", help="write sample source files")
     generation_options(p)
     p.set_defaults(func=cmd_generate)
@@ -116,6 +172,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--fault-rate", type=float, default=0.1)
     p.set_defaults(func=cmd_serve_fx_api)
+    p = commands.add_parser("kafka", help="start, stop or inspect the local Kafka broker")
+    p.add_argument("action", choices=["start", "stop", "status"])
+    p.set_defaults(func=cmd_kafka)
+    p = commands.add_parser("produce", help="publish the sources' change events and clickstream to Kafka")
+    p.add_argument("--rate", type=float, default=100.0, help="messages per second, over all topics")
+    p.add_argument("--seconds", type=float, default=10.0)
+    p.add_argument("--topics", nargs="+", default=list(EVENT_TOPICS), choices=EVENT_TOPICS, metavar="TOPIC",
+                   help=f"any of {', '.join(EVENT_TOPICS)} (default: all)")
+    p.add_argument("--batch", type=int, default=0, help="source batch to start from; a later batch has later events")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--partitions", type=int, default=3, help="partitions of topics created by this run")
+    p.set_defaults(func=cmd_produce)
 
     args = parser.parse_args(argv)
     return args.func(args)

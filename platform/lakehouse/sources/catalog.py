@@ -103,8 +103,12 @@ def write_suppliers(ctx: BatchContext) -> pa.Table:
     return suppliers
 
 
+def stores_as_of(ctx: BatchContext) -> pa.Table:
+    return _accumulated(ctx, "stores", ctx.volumes.stores, _store_rows)
+
+
 def write_stores(ctx: BatchContext) -> pa.Table:
-    stores = _accumulated(ctx, "stores", ctx.volumes.stores, _store_rows)
+    stores = stores_as_of(ctx)
     write_table_feed(
         ctx.folder("erp/stores"), "stores", ctx.batch, stores, encode_orc, "orc",
         [set_value("invalid_value", "channel", "kiosk")],
@@ -143,7 +147,7 @@ def _new_products(rng: np.random.Generator, ids: np.ndarray, updated_ms: np.ndar
     )
 
 
-def _catalog(ctx: BatchContext) -> Catalog:
+def catalog_as_of(ctx: BatchContext) -> Catalog:
     """Replay the catalogue batch by batch: batch 0 lists it all, later batches add products and reprice some.
 
     Products only reference the original suppliers, so a replayed batch never depends on suppliers added later.
@@ -191,7 +195,7 @@ PRODUCT_FAULTS = [
 
 
 def write_products(ctx: BatchContext) -> Catalog:
-    catalog = _catalog(ctx)
+    catalog = catalog_as_of(ctx)
     records = _product_records(catalog.delivered)
     write_json_feed(
         ctx.folder("erp/products"), "products", ctx.batch, records.num_rows,

@@ -40,12 +40,12 @@ class Volumes:
 
 @dataclass
 class BatchContext:
-    landing: Path
+    landing: Path | None  # None (and no summary) when records are built in memory, as for the event producer
     seed: int
     batch: int
     bad_fraction: float
     volumes: Volumes
-    summary: GenerationSummary
+    summary: GenerationSummary | None
 
     @property
     def window(self) -> Window:

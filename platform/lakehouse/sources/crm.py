@@ -133,7 +133,7 @@ def _image(keys: np.ndarray, image: pd.DataFrame) -> pa.StructArray:
     return pa.StructArray.from_arrays(fields, names=CUSTOMER_COLUMNS, mask=pa.array(~present))
 
 
-def _change_records(state: pd.DataFrame, changes: WindowChanges, batch: int) -> tuple[pa.Table, np.ndarray]:
+def change_records(state: pd.DataFrame, changes: WindowChanges, batch: int) -> tuple[pa.Table, np.ndarray]:
     """Real events and unknown-key deletes in commit order, numbered with increasing log sequence numbers.
 
     Also returns each record's customer key (from the after image, or the before image for deletes).
@@ -169,7 +169,7 @@ def _delivery_order(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.nd
 
 def write_customer_changes(ctx: BatchContext, state: pd.DataFrame, changes: WindowChanges) -> None:
     rng = ctx.rng("customer_changes/delivery")
-    committed, committed_keys = _change_records(state, changes, ctx.batch)
+    committed, committed_keys = change_records(state, changes, ctx.batch)
     source, is_copy = _delivery_order(rng, committed.num_rows)
     delivered, key = committed.take(source), committed_keys[source]
     op = delivered["op"].to_numpy(zero_copy_only=False)

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from lakehouse.sources import vocab
 from lakehouse.sources.context import BatchContext
@@ -136,21 +137,30 @@ def _as_table(events: pd.DataFrame, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_pandas(events, preserve_index=False).select(schema.names).cast(schema)
 
 
-def write_orders(ctx: BatchContext, customer_ids: np.ndarray, stores: pa.Table, products: pd.DataFrame) -> np.ndarray:
-    """Writes both change feeds and returns the ids of the orders created in this batch."""
+def order_change_events(
+    ctx: BatchContext, customer_ids: np.ndarray, stores: pa.Table, products: pd.DataFrame
+) -> tuple[pa.Table, pa.Table]:
+    """The batch's order and order-line change events, each table in log sequence (commit) order."""
     orders = _order_events(ctx, customer_ids, stores)
     lines = _line_events(ctx, orders, products)
     orders, lines = _number_in_commit_order(ctx.batch, orders, lines)
+    return _as_table(orders, ORDER_SCHEMA), _as_table(lines, ORDER_LINE_SCHEMA)
+
+
+def write_orders(ctx: BatchContext, customer_ids: np.ndarray, stores: pa.Table, products: pd.DataFrame) -> np.ndarray:
+    """Writes both change feeds and returns the ids of the orders created in this batch."""
+    orders, lines = order_change_events(ctx, customer_ids, stores, products)
     write_table_feed(
         ctx.folder("erp/orders"), "orders", ctx.batch,
-        _as_table(orders, ORDER_SCHEMA), encode_parquet, "parquet",
+        orders, encode_parquet, "parquet",
         ORDER_FAULTS, ctx.rng("orders/faults"), ctx.bad_fraction,
         drift=with_column_type("store_id", pa.int64()),
     )
     write_table_feed(
         ctx.folder("erp/order_lines"), "order_lines", ctx.batch,
-        _as_table(lines, ORDER_LINE_SCHEMA), encode_parquet, "parquet",
+        lines, encode_parquet, "parquet",
         ORDER_LINE_FAULTS, ctx.rng("order_lines/faults"), ctx.bad_fraction,
         drift=with_column_type("quantity", pa.string()),
     )
-    return orders.loc[orders["op"] == "c", "order_id"].to_numpy()
+    created = pc.equal(orders["op"], "c")
+    return orders["order_id"].filter(created).to_numpy()

@@ -13,7 +13,7 @@ from lakehouse.sources.ragged import cumsum_within_groups, expand
 from lakehouse.sources.randomness import popularity, uuid_strings
 from lakehouse.sources.serialize import iso_utc
 from lakehouse.sources.timeline import BATCH_DAYS, DAY_MS, HOUR_MS, Window
-from lakehouse.sources.writers import write_json_feed
+from lakehouse.sources.writers import RowSource, write_json_feed
 
 EVENT_TYPES = pa.array(["page_view", "product_view", "add_to_cart", "checkout", "purchase"])
 PAGE_VIEW, PRODUCT_VIEW, ADD_TO_CART, CHECKOUT, PURCHASE = range(len(EVENT_TYPES))
@@ -166,7 +166,8 @@ def _optional_ids(ids: np.ndarray) -> pa.Array:
     return pa.array(ids, pa.int64(), mask=ids == 0)
 
 
-def write_clickstream(ctx: BatchContext, customer_ids: np.ndarray, product_ids: np.ndarray) -> None:
+def clickstream_rows(ctx: BatchContext, customer_ids: np.ndarray, product_ids: np.ndarray) -> tuple[int, RowSource]:
+    """How many events the batch has, and rows(start, stop) building any slice of them in time order."""
     clicks, urls = _clicks(ctx, customer_ids, product_ids), _url_vocabulary(product_ids)
     session_ids = uuid_strings(ctx.rng("clickstream/session-ids"), len(clicks.session_customer))
 
@@ -189,7 +190,12 @@ def write_clickstream(ctx: BatchContext, customer_ids: np.ndarray, product_ids: 
             }
         )
 
+    return len(clicks.ts_ms), rows
+
+
+def write_clickstream(ctx: BatchContext, customer_ids: np.ndarray, product_ids: np.ndarray) -> None:
+    n_events, rows = clickstream_rows(ctx, customer_ids, product_ids)
     write_json_feed(
-        ctx.folder("web/clickstream"), "events", ctx.batch, len(clicks.ts_ms), rows,
+        ctx.folder("web/clickstream"), "events", ctx.batch, n_events, rows,
         CLICKSTREAM_FAULTS, ctx.rng("clickstream/faults"), ctx.bad_fraction,
     )

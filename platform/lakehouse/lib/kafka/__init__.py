@@ -1,0 +1,1 @@
+"""Kafka: the local single-node broker, and the cluster resource the streaming assets read from."""
