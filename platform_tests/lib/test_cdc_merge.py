@@ -215,3 +215,27 @@ def test_a_rerun_repairs_a_merge_killed_midway(spark, storage, lake_root, tmp_pa
     )
     counts = table.agg(F.count("*"), F.count_distinct("id"), F.count(F.when(expected, 1))).first()
     assert tuple(counts) == (keys, keys, keys)
+
+
+def test_a_partitioned_table_rewrites_only_the_partitions_a_batch_touches(spark, storage):
+    uri = storage.table_uri_for("silver", "clicks")
+    spec = ChangeSpec(keys=("id",), partition_by=("day",))
+    schema = "id bigint, day string, page string, _op string, _sequence bigint, _event_ts timestamp"
+
+    def apply(batch):
+        return apply_scd1(spark, uri, spark.createDataFrame(batch, schema), spec)
+
+    apply([(1, "d1", "/a", "c", 1, at(1)), (2, "d1", "/b", "c", 2, at(2)), (3, "d2", "/c", "c", 3, at(3))])
+    d1_files = set(spark.read.format("delta").load(uri).where("day = 'd1'").inputFiles())
+    late = [(3, "d2", "/c2", "u", 4, at(4)), (4, "d2", "/d", "c", 5, at(5)), (3, "d2", "/old", "u", 2, at(2))]
+    stats = apply(late)
+    assert apply(late).rows_updated == 0  # re-applied: nothing changes
+
+    assert (stats.rows_inserted, stats.rows_updated) == (1, 1)
+    assert table_rows(spark, uri, ("id", "day", "page", "is_deleted")) == [
+        (1, "d1", "/a", False), (2, "d1", "/b", False), (3, "d2", "/c2", False), (4, "d2", "/d", False),
+    ]
+    assert set(spark.read.format("delta").load(uri).where("day = 'd1'").inputFiles()) == d1_files
+    history = spark.sql(f"DESCRIBE HISTORY delta.`{uri}`").where("operation = 'MERGE'").orderBy("version")
+    merge_predicate = history.select("operationParameters").collect()[1][0]["predicate"]
+    assert "d2" in merge_predicate and "d1" not in merge_predicate  # the MERGE was told to read d2 only

@@ -47,9 +47,14 @@ _OBSOLETE = "_obsolete"
 
 @dataclass(frozen=True)
 class ChangeSpec:
-    """The key columns that identify a row of the source table."""
+    """The key columns that identify a row of the source table, and the SCD1 table's partition columns.
+
+    A partition column must never change for a key (an event's day, say): the MERGE then only
+    reads and rewrites the partitions the batch has values for.
+    """
 
     keys: tuple[str, ...]
+    partition_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,12 +75,17 @@ def apply_scd1(spark: SparkSession, target_uri: str, changes: DataFrame, spec: C
     payload = _payload_columns(changes, spec)
     batch_truncate = _last_truncate(changes)
     latest = latest_per_key(changes.where(F.col(OP) != TRUNCATE), spec.keys)
-    table = _create_if_missing(spark, target_uri, _current_rows(latest, payload, truncated_before=None).schema)
+    table = _create_if_missing(
+        spark, target_uri, _current_rows(latest, payload, truncated_before=None).schema, spec.partition_by
+    )
     truncated_before = _raise_truncate_watermark(spark, table, target_uri, batch_truncate)
 
+    condition = _match(spec.keys)
+    if spec.partition_by and batch_truncate is None:  # a truncate sweeps every partition
+        condition = condition & _in_batch_partitions(latest, spec.partition_by)
     merge = (
         table.alias("t")
-        .merge(_current_rows(latest, payload, truncated_before).alias("s"), _match(spec.keys))
+        .merge(_current_rows(latest, payload, truncated_before).alias("s"), condition)
         .whenMatchedUpdateAll(condition=F.col(f"s.{SEQUENCE}") > F.col(f"t.{SEQUENCE}"))
         .whenNotMatchedInsertAll()
     )
@@ -191,9 +201,23 @@ def _affected_keys(changes: DataFrame, log: DataFrame, keys: Sequence[str]) -> D
     return affected.distinct()
 
 
-def _create_if_missing(spark: SparkSession, uri: str, schema: StructType) -> DeltaTable:
-    spark.sql(f"CREATE TABLE IF NOT EXISTS delta.`{uri}` ({schema.toDDL()}) USING DELTA")
+def _create_if_missing(
+    spark: SparkSession, uri: str, schema: StructType, partition_by: Sequence[str] = ()
+) -> DeltaTable:
+    partitioned = f" PARTITIONED BY ({', '.join(f'`{c}`' for c in partition_by)})" if partition_by else ""
+    spark.sql(f"CREATE TABLE IF NOT EXISTS delta.`{uri}` ({schema.toDDL()}) USING DELTA{partitioned}")
     return DeltaTable.forPath(spark, uri)
+
+
+def _in_batch_partitions(latest: DataFrame, partition_by: Sequence[str]) -> Column:
+    """The target's partitions the batch has rows for, as literals: Delta prunes the MERGE's scan only
+    on literal predicates, not on the join condition."""
+    values = latest.select(*partition_by).distinct().collect()
+    if not values:
+        return F.lit(False)
+    return reduce(operator.or_, [
+        reduce(operator.and_, [F.col(f"t.`{c}`").eqNullSafe(F.lit(row[c])) for c in partition_by]) for row in values
+    ])
 
 
 def _match(columns: Sequence[str]) -> Column:

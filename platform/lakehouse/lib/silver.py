@@ -55,6 +55,7 @@ class SilverTable:
     expectations: Sequence[Expectation] = ()
     history_of: Sequence[str] = field(default=())  # SCD2 tracked columns; empty: SCD1 current state
     change_keys: Sequence[str] = field(default=())  # the entity key, when the table key differs (SCD2)
+    partition_by: Sequence[str] = field(default=())  # SCD1 only; fixed per key (see cdc_merge.ChangeSpec)
 
     @property
     def key(self) -> dg.AssetKey:
@@ -104,7 +105,7 @@ def materialize_silver(
 
 
 def _apply(spark, storage, table: SilverTable, target: str, kept: DataFrame, full_refresh: bool) -> MergeStats:
-    spec = ChangeSpec(tuple(table.change_keys or table_keys(table.contract)))
+    spec = ChangeSpec(tuple(table.change_keys or table_keys(table.contract)), tuple(table.partition_by))
     log_uri = join_uri(storage.system_uri("change_log"), *table.key.path)
     if full_refresh:
         # A full refresh rebuilds from Bronze: the tables keep their Delta history, their rows are replaced.

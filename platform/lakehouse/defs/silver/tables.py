@@ -90,6 +90,7 @@ SILVER_TABLES = (
         contract=c.ClickEvent,
         sources={"clicks": bronze("web_clickstream")},
         changes=t.click_changes,
+        partition_by=("event_date",),  # an event's day never changes; new events touch only their days
         expectations=[
             Expectation("has_time", "event_ts IS NOT NULL", "quarantine", "an event has a time"),
             Expectation("known_type", "event_type IS NOT NULL", "drop", "events without a type are noise"),
