@@ -18,6 +18,7 @@ from dagster_pyspark import LazyPySparkResource
 import lakehouse
 from lakehouse.lib.delta_io_manager import DeltaIOManager
 from lakehouse.lib.fx_rates_api import FxRatesApi
+from lakehouse.lib.kafka.cluster import local_kafka_cluster
 from lakehouse.lib.quality.pii import SALT_ENV, PiiMasking
 from lakehouse.lib.spark.session import local_spark_config
 from lakehouse.lib.storage import LakehouseStorage
@@ -45,6 +46,7 @@ def local_resources() -> dict[str, Any]:
         "storage": storage,
         "io_manager": DeltaIOManager(storage=storage, spark=spark),
         "fx_api": FxRatesApi(base_url=os.environ.get("LAKEHOUSE_FX_API_URL")),
+        "kafka": local_kafka_cluster(state),
         "pii": PiiMasking(salt=dg.EnvVar(SALT_ENV) if os.environ.get(SALT_ENV) else local_pii_salt(state)),
     }
 
