@@ -10,8 +10,8 @@ One materialization of a Silver table:
      sequence, so re-reading an increment after a crash changes nothing;
   5. records the source versions read, one event-log row, and the accounting as metadata.
 
-Known gap: quarantined rows are appended before the MERGE; a crash between the two repeats them
-in the quarantine table on the re-run (the Silver table itself is unaffected).
+Quarantined rows are written before the MERGE, once per batch of source versions, so a re-run
+after a crash between the two does not quarantine them twice.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -28,7 +28,7 @@ from lakehouse.lib.incremental import committed_progress, read_increment, record
 from lakehouse.lib.quality.contracts import Contract, column_schema, spark_schema, table_keys
 from lakehouse.lib.quality.event_log import TableEvent, append_event, event_log_uri
 from lakehouse.lib.quality.expectations import Expectation, evaluate
-from lakehouse.lib.quality.quarantine import append_quarantine, quarantine_uri
+from lakehouse.lib.quality.quarantine import append_quarantine, quarantine_uri, replace_quarantine
 from lakehouse.lib.storage import LakehouseStorage, join_uri
 from lakehouse.transforms.cdc import CHANGE_COLUMNS, INVALID_REASON
 
@@ -83,7 +83,11 @@ def materialize_silver(
     with evaluate(changes, [APPLICABLE, *table.expectations], keys, f"{SILVER}.{table.name}") as evaluation:
         if not evaluation.identity_holds:  # checked before anything is written
             raise dg.Failure(f"silver.{table.name}: rows in != out + dropped + quarantined: {evaluation.metadata()}")
-        append_quarantine(evaluation, quarantine_uri(storage, table.key))
+        if full_refresh:
+            replace_quarantine(evaluation, quarantine_uri(storage, table.key))
+        else:
+            append_quarantine(evaluation, quarantine_uri(storage, table.key), batch=f"{SILVER}.{table.name}",
+                              batch_version=sum(inc.to_version for inc in increments.values()))
         kept = evaluation.kept.select(*table.payload, *CHANGE_COLUMNS)
         stats = _apply(spark, storage, table, target, kept, full_refresh) if evaluation.rows_out or full_refresh else None
     if not DeltaTable.isDeltaTable(spark, target):

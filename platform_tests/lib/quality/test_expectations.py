@@ -7,7 +7,7 @@ import pytest
 from delta.tables import DeltaTable
 
 from lakehouse.lib.quality.expectations import Expectation, ExpectationFailedError, evaluate
-from lakehouse.lib.quality.quarantine import append_quarantine, quarantine_uri
+from lakehouse.lib.quality.quarantine import append_quarantine, quarantine_uri, replace_quarantine
 
 SCHEMA = "order_id string, country string, amount double, is_test boolean"
 CLEAN = [(f"o-{i}", "DE", 10.0 + i, False) for i in range(20)]
@@ -63,15 +63,26 @@ def test_each_action_routes_rows_and_counts_every_rule(spark):
         assert "| positive_amount | quarantine | 3 | `amount > 0` |" in metadata["quality/rules"].value
 
 
-def test_quarantined_rows_append_to_the_tables_quarantine(spark, storage):
+def test_quarantined_rows_append_once_per_batch_and_a_rebuild_replaces_them(spark, storage):
     uri = quarantine_uri(storage, dg.AssetKey(["silver", "orders"]))
     assert uri == f"{storage.root_uri}/quarantine/silver/orders"
-    for rows in (CLEAN + BAD, CLEAN + BAD, CLEAN):
+
+    def quarantined():
+        return sorted(r.order_id for r in spark.read.format("delta").load(uri).collect())
+
+    # Batch 2 is re-run after a crash: its rows are not quarantined twice.
+    for rows, batch_version in ((CLEAN + BAD, 1), (CLEAN + BAD, 2), (CLEAN + BAD, 2), (CLEAN, 3)):
         with evaluate(orders(spark, rows), RULES, keys=["order_id"], table="orders") as result:
-            append_quarantine(result, uri)
-    quarantine = spark.read.format("delta").load(uri)
-    assert sorted(r.order_id for r in quarantine.collect()) == ["all-1", "all-1", "q-1", "q-1", "q-2", "q-2"]
-    assert DeltaTable.forPath(spark, uri).history().count() == 2  # nothing to quarantine, no commit
+            append_quarantine(result, uri, batch="silver.orders", batch_version=batch_version)
+    assert quarantined() == ["all-1", "all-1", "q-1", "q-1", "q-2", "q-2"]
+    assert DeltaTable.forPath(spark, uri).history().count() == 2  # a skipped or empty batch commits nothing
+
+    with evaluate(orders(spark, CLEAN + BAD), RULES, keys=["order_id"], table="orders") as result:
+        replace_quarantine(result, uri)
+    assert quarantined() == ["all-1", "q-1", "q-2"]
+    with evaluate(orders(spark, CLEAN), RULES, keys=["order_id"], table="orders") as result:
+        replace_quarantine(result, uri)
+    assert quarantined() == []
 
 
 def test_fail_raises_naming_table_rule_and_five_example_keys(spark):

@@ -7,6 +7,7 @@ A quarantined row keeps its original columns plus `_rule` (the names of every ru
 from __future__ import annotations
 
 import dagster as dg
+from delta.tables import DeltaTable
 
 from lakehouse.lib.quality.expectations import Evaluation
 from lakehouse.lib.storage import LakehouseStorage, join_uri
@@ -17,8 +18,22 @@ def quarantine_uri(storage: LakehouseStorage, asset_key: dg.AssetKey) -> str:
     return join_uri(storage.root_uri, "quarantine", *asset_key.path)
 
 
-def append_quarantine(evaluation: Evaluation, uri: str) -> None:
-    """Append the evaluation's quarantined rows; no commit when there are none."""
+def append_quarantine(evaluation: Evaluation, uri: str, *, batch: str, batch_version: int) -> None:
+    """Append the evaluation's quarantined rows once per batch; no commit when there are none.
+
+    `batch` names the writer and `batch_version` must grow with every new batch it quarantines
+    (the Silver tables use the sum of the source versions read). Delta skips a write whose
+    (batch, version) it has committed already, so a batch re-run after a crash does not quarantine
+    its rows twice.
+    """
     if evaluation.rows_quarantined:
         # The contract may gain nullable columns; older quarantined rows keep theirs as NULL.
-        evaluation.quarantined.write.format("delta").mode("append").option("mergeSchema", "true").save(uri)
+        (evaluation.quarantined.write.format("delta").mode("append").option("mergeSchema", "true")
+         .option("txnAppId", batch).option("txnVersion", batch_version).save(uri))
+
+
+def replace_quarantine(evaluation: Evaluation, uri: str) -> None:
+    """Replace the quarantine with the evaluation's rows: a full rebuild judges every row again."""
+    if evaluation.rows_quarantined or DeltaTable.isDeltaTable(evaluation.quarantined.sparkSession, uri):
+        (evaluation.quarantined.write.format("delta").mode("overwrite").option("overwriteSchema", "true")
+         .save(uri))
