@@ -70,7 +70,7 @@ def test_produce_publishes_at_the_rate_with_per_key_order(kafka_broker):
 
     assert sum(report.delivered.values()) == 1_500 and not report.failed and not report.errors
     assert set(report.delivered) == set(TOPICS)
-    assert 2.9 <= report.seconds < 10
+    assert 2.9 <= report.seconds < 20  # paced, not bursted; generous on a busy machine
     offsets = end_offsets(bootstrap, TOPICS)
     assert {t: sum(ends.values()) for t, ends in offsets.items()} == dict(report.delivered)
     assert all(len(ends) == 3 for ends in offsets.values())
