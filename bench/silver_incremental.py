@@ -23,7 +23,6 @@ from lakehouse.lib.delta_io_manager import DeltaIOManager
 from lakehouse.lib.fx_rates_api import FxRatesApi
 from lakehouse.lib.spark.session import local_spark_config
 from lakehouse.lib.storage import LakehouseStorage
-from lakehouse.lib.targets import resources_for_target
 from lakehouse.sources.generate import generate_landing
 
 FULL_REFRESH = {"ops": {f"silver__{t.name}": {"config": {"full_refresh": True}} for t in SILVER_TABLES}}
@@ -46,7 +45,7 @@ def main() -> None:
     spark = LazyPySparkResource(spark_config=local_spark_config(args.workdir / "spark"))
     storage = LakehouseStorage(root_uri=data.as_uri())
     definitions = defs()
-    resources = {**resources_for_target(), "spark": spark, "storage": storage, "fx_api": FxRatesApi(page_size=1000),
+    resources = {**definitions.resources, "spark": spark, "storage": storage, "fx_api": FxRatesApi(page_size=1000),
                  "io_manager": DeltaIOManager(storage=storage, spark=spark)}
 
     def run(selection: dg.AssetSelection, config: dict | None = None) -> tuple[float, dict[str, float]]:
