@@ -21,6 +21,7 @@ from lakehouse.sources.generate import generate_landing
 pytestmark = pytest.mark.integration
 SCALE = 2_000
 VALID_STATUS = {"placed", "paid", "shipped", "cancelled"}
+FILE_AND_API_FEEDS = "group:bronze and not kind:kafka"
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +31,10 @@ def lake(tmp_path_factory, spark_resource):
     root = tmp_path_factory.mktemp("silver_lake")
     generate_landing(root, scale=SCALE)
     storage = LakehouseStorage(root_uri=root.as_uri())
-    resources = {"spark": spark_resource, "storage": storage, "fx_api": FxRatesApi(page_size=500),
-                 "io_manager": DeltaIOManager(storage=storage, spark=spark_resource),
-                 "pii": PiiMasking(salt="test-salt")}
     definitions = defs()
+    resources = {**definitions.resources, "spark": spark_resource, "storage": storage,
+                 "fx_api": FxRatesApi(page_size=500), "io_manager": DeltaIOManager(storage=storage, spark=spark_resource),
+                 "pii": PiiMasking(salt="test-salt")}
 
     def run(selection: str, config: dict | None = None):
         job = dg.define_asset_job("silver_test", selection=selection, config=config)
@@ -41,7 +42,7 @@ def lake(tmp_path_factory, spark_resource):
                                resources=resources, executor=dg.in_process_executor)
         return local.resolve_job_def("silver_test").execute_in_process(raise_on_error=False)
 
-    assert run("group:bronze").success
+    assert run(FILE_AND_API_FEEDS).success
     return root, run
 
 
@@ -101,7 +102,7 @@ def test_rerun_reads_nothing_and_a_new_batch_incrementally_equals_a_full_rebuild
     assert len(rerun) == len(SILVER_TABLES) and [e["table"] for e in rerun if e["rows_in"]] == []
 
     generate_landing(root, scale=SCALE, batch=1)
-    assert run("group:bronze").success
+    assert run(FILE_AND_API_FEEDS).success
     run("group:silver")
     rebuilt = ("customers", "orders", "order_lines", "clickstream_events", "clickstream_sessions")
     incremental = {name: _content(root, name) for name in rebuilt}
