@@ -129,6 +129,7 @@ def _kafka_topics(bootstrap: str) -> list[str]:
 
 
 def cmd_produce(args: argparse.Namespace) -> int:
+    from lakehouse.lib.kafka.admin import KafkaUnavailable
     from lakehouse.lib.kafka.cluster import BOOTSTRAP_ENV, local_kafka_cluster
     from lakehouse.sources.event_producer import produce_events
 
@@ -137,10 +138,14 @@ def cmd_produce(args: argparse.Namespace) -> int:
         print(f"no Kafka broker: run `lakehouse kafka start` (or `make kafka-start`) or set {BOOTSTRAP_ENV}", file=sys.stderr)
         return 1
     print(f"publishing {args.rate:g} messages/s for {args.seconds:g}s to {bootstrap}: {', '.join(args.topics)}")
-    report = produce_events(
-        bootstrap, rate=args.rate, seconds=args.seconds, topics=args.topics, seed=args.seed, batch=args.batch,
-        partitions=args.partitions, log=print,
-    )
+    try:
+        report = produce_events(
+            bootstrap, rate=args.rate, seconds=args.seconds, topics=args.topics, seed=args.seed, batch=args.batch,
+            partitions=args.partitions, log=print,
+        )
+    except KafkaUnavailable as exc:
+        print(f"cannot publish: {exc}", file=sys.stderr)
+        return 1
     for line in report.lines():
         print(line)
     return 1 if report.errors else 0
