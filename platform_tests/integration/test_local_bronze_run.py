@@ -26,6 +26,8 @@ from lakehouse.sources.generate import generate_landing
 
 pytestmark = pytest.mark.integration
 SCALE = 3_000
+# The re-runs are about Bronze's exactly-once ingestion; the first run covers the whole graph.
+FILE_AND_API_FEEDS = "group:bronze and not kind:kafka"
 
 
 class JvmWatcher:
@@ -97,13 +99,13 @@ def test_main_command_materializes_every_bronze_table_exactly_once(home):
     # Second run: nothing new arrived, nothing is ingested, no table gets a new version.
     versions = {feed.name: bronze(home, feed.name).version() for feed in FILE_FEEDS}
     before = rows_by_feed(home)
-    run_cli(home, "materialize")
+    run_cli(home, "materialize", "--select", FILE_AND_API_FEEDS)
     assert rows_by_feed(home) == before
     assert {feed.name: bronze(home, feed.name).version() for feed in FILE_FEEDS} == versions
 
     # A new batch of files lands: exactly those records are added.
     second = generate_landing(home / "data", scale=SCALE, batch=1)
-    run_cli(home, "materialize")
+    run_cli(home, "materialize", "--select", FILE_AND_API_FEEDS)
     after = rows_by_feed(home)
     for feed in FILE_FEEDS:
         assert after[feed.name] == before[feed.name] + delivered_rows(second, feed), feed.name
