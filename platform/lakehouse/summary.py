@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow.compute as pc
 from deltalake import DeltaTable
 
-LAYERS = ("bronze", "silver", "gold")
+LAYERS = ("bronze", "silver", "analyst", "gold")
 RESCUED = "_rescued_data"
 
 
