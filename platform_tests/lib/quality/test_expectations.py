@@ -63,6 +63,25 @@ def test_each_action_routes_rows_and_counts_every_rule(spark):
         assert "| positive_amount | quarantine | 3 | `amount > 0` |" in metadata["quality/rules"].value
 
 
+def test_default_fills_nulls_on_kept_rows_and_counts_them(spark):
+    rules = [
+        Expectation("country_given", "country IS NOT NULL", "default", "unknown country", fill={"country": "ZZ"}),
+        Expectation("positive_amount", "amount > 0", "quarantine"),
+    ]
+    rows = CLEAN + [("n-1", None, 3.0, False), ("n-2", None, -1.0, False)]
+    with evaluate(orders(spark, rows), rules, keys=["order_id"], table="orders") as result:
+        kept = {r.order_id: r.country for r in result.kept.collect()}
+        assert kept == {**{r[0]: "DE" for r in CLEAN}, "n-1": "ZZ"}
+        assert result.quarantined.where("order_id = 'n-2'").first().country is None  # quarantined as received
+        assert result.defaulted_by_rule == {"country_given": 2}
+        assert (result.rows_in, result.rows_out, result.rows_quarantined) == (22, 21, 1)
+
+    with pytest.raises(ValueError, match="fill"):
+        Expectation("country_given", "country IS NOT NULL", "default")
+    with pytest.raises(ValueError, match="fill"):
+        Expectation("country_given", "country IS NOT NULL", "warn", fill={"country": "ZZ"})
+
+
 def test_quarantined_rows_append_once_per_batch_and_a_rebuild_replaces_them(spark, storage):
     uri = quarantine_uri(storage, dg.AssetKey(["silver", "orders"]))
     assert uri == f"{storage.root_uri}/quarantine/silver/orders"

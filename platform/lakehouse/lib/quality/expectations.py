@@ -9,7 +9,8 @@ Expectations are declared as a module-level list next to the table's contract::
 
 `condition_sql` is true for a good row; a NULL result counts as a failure. Actions:
 
-- warn: the row is kept and counted;
+- warn: the row is kept and counted (a flag);
+- default: the row is kept and counted, with the columns in `fill` set to their default where NULL;
 - drop: the row is removed and counted;
 - quarantine: the row goes to the quarantine output with the rules it failed and why;
 - fail: `evaluate` raises `ExpectationFailedError` naming the table, rule and example keys.
@@ -20,7 +21,7 @@ under every rule it failed, so per-rule counts may add up to more than the rows 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -29,8 +30,8 @@ from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-Action = Literal["warn", "drop", "quarantine", "fail"]
-ACTIONS: tuple[Action, ...] = ("warn", "drop", "quarantine", "fail")
+Action = Literal["warn", "default", "drop", "quarantine", "fail"]
+ACTIONS: tuple[Action, ...] = ("warn", "default", "drop", "quarantine", "fail")
 
 FAILED = "_failed"  # array of the names of the rules a row failed
 FATE = "_fate"  # keep | drop | quarantine
@@ -43,10 +44,13 @@ class Expectation:
     condition_sql: str
     action: Action
     description: str = ""
+    fill: Mapping[str, Any] = field(default_factory=dict)  # column -> default, for the `default` action
 
     def __post_init__(self):
         if self.action not in ACTIONS:
             raise ValueError(f"expectation {self.name!r}: action {self.action!r} is not one of {ACTIONS}")
+        if (self.action == "default") != bool(self.fill):
+            raise ValueError(f"expectation {self.name!r}: `fill` goes with the `default` action, and only with it")
 
     @property
     def reason(self) -> str:
@@ -92,6 +96,10 @@ class Evaluation:
     @property
     def warned_by_rule(self) -> dict[str, int]:
         return self._failed_by("warn")
+
+    @property
+    def defaulted_by_rule(self) -> dict[str, int]:
+        return self._failed_by("default")
 
     @property
     def dropped_by_rule(self) -> dict[str, int]:
@@ -153,7 +161,7 @@ def evaluate(df: DataFrame, expectations: Sequence[Expectation], keys: Sequence[
     return Evaluation(
         table=table,
         expectations=expectations,
-        kept=flagged.where(F.col(FATE) == "keep").select(original),
+        kept=flagged.where(F.col(FATE) == "keep").select(_with_defaults(df, expectations)),
         quarantined=flagged.where(F.col(FATE) == "quarantine").select(
             *original,
             F.col(FAILED).alias("_rule"),
@@ -174,6 +182,16 @@ def _failed_rules(expectations: Sequence[Expectation]) -> Column:
     return F.array_compact(F.array(*[
         F.when(~F.coalesce(F.expr(e.condition_sql), F.lit(False)), F.lit(e.name)) for e in expectations
     ])).cast("array<string>")
+
+
+def _with_defaults(df: DataFrame, expectations: Sequence[Expectation]) -> list[Column]:
+    """The columns of `df`, NULLs filled on the rows that failed a `default` rule filling them."""
+    columns = {c: F.col(c) for c in df.columns}
+    for rule in (e for e in expectations if e.action == "default"):
+        for name, value in rule.fill.items():
+            default = F.coalesce(columns[name], F.lit(value).cast(df.schema[name].dataType))
+            columns[name] = F.when(F.array_contains(FAILED, rule.name), default).otherwise(columns[name])
+    return [column.alias(name) for name, column in columns.items()]
 
 
 def _fate(expectations: Sequence[Expectation]) -> Column:
