@@ -4,17 +4,23 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SCALE ?= 100000
+DBT_TARGET ?= duckdb
 export DAGSTER_HOME := $(CURDIR)
+DBT_SOURCES := $(shell find dbt -path dbt/target -prune -o \( -name '*.sql' -o -name '*.yml' \) -print)
 
-.PHONY: install demo test ui bench bench-silver validate kafka-start kafka-stop clean
+.PHONY: install demo test ui bench bench-silver validate dbt-build kafka-start kafka-stop clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed dbt/target/dagster/manifest.json
 
 $(VENV)/.installed: pyproject.toml uv.lock platform/lakehouse/lib/spark/pom.xml platform/lakehouse/lib/kafka/pom.xml
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check "uv>=0.9,<0.14"
 	$(PYTHON) -m uv sync --frozen
 	$(BIN)/lakehouse jars
 	touch $@
+
+# The Gold dbt manifest, parsed once here so the code location loads fast.
+dbt/target/dagster/manifest.json: $(VENV)/.installed $(DBT_SOURCES)
+	$(BIN)/python -m lakehouse.defs.gold.project
 
 demo: install
 	$(BIN)/lakehouse demo --scale $(SCALE)
@@ -27,6 +33,9 @@ validate: install
 
 ui: install
 	$(BIN)/dagster dev -w workspace.yaml
+
+dbt-build: install
+	$(BIN)/python -m lakehouse.defs.gold.dbt_cli build --target $(DBT_TARGET)
 
 bench: install
 	$(BIN)/python bench/bronze_ingestion.py --scale $(SCALE)

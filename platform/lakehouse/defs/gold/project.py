@@ -1,0 +1,77 @@
+"""The Gold dbt project (`dbt/` at the repository root): which target runs it and what it is told.
+
+dbt gets every location as `--vars` taken from the platform's settings, so neither SQL nor profiles
+name a path: the storage root (Silver is read below it), the DuckDB file of the local default, and
+for dbt-spark's `session` method the same Spark settings the platform's own Spark runs with.
+"""
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from dagster_dbt import DbtCliResource, DbtProject
+
+from lakehouse.lib.spark.session import local_spark_config
+from lakehouse.lib.targets import PROJECT_ROOT, local_state_dir, resources_for_target
+
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
+DBT_TARGET_ENV = "LAKEHOUSE_DBT_TARGET"  # the profiles' target switch: duckdb (default), spark, databricks, ...
+DEFAULT_DBT_TARGET = "duckdb"
+# This environment's dbt, whether or not its bin folder is on PATH.
+DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+
+
+def dbt_target() -> str:
+    return os.environ.get(DBT_TARGET_ENV, DEFAULT_DBT_TARGET)
+
+
+def duckdb_path(state_dir: Path) -> Path:
+    return state_dir / "warehouse.duckdb"
+
+
+def dbt_vars(target: str, lake_root: str, state_dir: Path) -> dict[str, Any]:
+    """The `--vars` of one dbt invocation on `target`, for the lakehouse at `lake_root`."""
+    variables: dict[str, Any] = {"lake_root": lake_root}
+    if target == "duckdb":
+        variables["duckdb_path"] = str(duckdb_path(state_dir))
+    elif target == "spark":
+        # dbt-spark's session starts a JVM of its own: its own scratch folder, and a catalog that
+        # lives as long as the session (Silver is registered on every run, so nothing goes stale).
+        variables["spark_conf"] = {
+            **local_spark_config(state_dir / "spark-dbt"),
+            "spark.app.name": "lakehouse-dbt",
+            "spark.sql.catalogImplementation": "in-memory",
+        }
+    return variables
+
+
+def local_lake_root() -> str:
+    """The storage root of the deployment LAKEHOUSE_TARGET selects."""
+    return resources_for_target()["storage"].root_uri
+
+
+def gold_project() -> DbtProject:
+    # Its own artifacts folder: dbt run by hand (`dbt_cli`) on another target leaves this manifest alone.
+    return DbtProject(project_dir=DBT_PROJECT_DIR, target=dbt_target(), target_path=Path("target", "dagster"))
+
+
+def prepare(project: DbtProject, state_dir: Path) -> None:
+    """`dbt parse`: the manifest the asset definitions are built from (`make install` runs this)."""
+    variables = dbt_vars(project.target, local_lake_root(), state_dir)
+    dbt = DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE)
+    dbt.cli(["parse", "--quiet", "--vars", json.dumps(variables)], target_path=project.target_path).wait()
+
+
+def prepared_gold_project(state_dir: Path) -> DbtProject:
+    """The project, parsed again under `dagster dev` (models change while the UI runs) or when a fresh
+    checkout has no manifest yet."""
+    project = gold_project()
+    if project.preparer.using_dagster_dev() or not project.manifest_path.exists():
+        prepare(project, state_dir)
+    return project
+
+
+if __name__ == "__main__":
+    prepare(gold_project(), local_state_dir())
