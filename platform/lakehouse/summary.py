@@ -35,7 +35,21 @@ def print_summary(data_root: Path) -> None:
     for name, version, count, rescued in rows:
         print(f"{name:<{width}}  {version:>7}  {count:>12,}  {rescued:>8,}")
     _print_refused_files(data_root / "_system" / "ingest_ledger")
+    _print_gold_warehouse()
     print(f"\ntables: {data_root}\nUI:     make ui  (then open http://127.0.0.1:3000)")
+
+
+def _print_gold_warehouse() -> None:
+    """Gold built by dbt on the local default lives in DuckDB, not in Delta."""
+    from lakehouse.defs.gold.project import duckdb_path
+    from lakehouse.defs.gold.warehouse import duckdb_marts
+    from lakehouse.lib.targets import local_state_dir
+
+    marts = duckdb_marts(local_state_dir())
+    if marts:
+        print(f"\ngold marts in DuckDB ({duckdb_path(local_state_dir())}):")
+        for name, count in marts:
+            print(f"  gold.{name:<22} {count:>12,}")
 
 
 def _print_refused_files(ledger_path: Path) -> None:

@@ -16,7 +16,7 @@ import pytest
 
 from handmade_silver import D0, D1, D2, EXPECTED_CURRENT_CUSTOMERS, EXPECTED_REVENUE_EUR
 from lakehouse.defs.gold.reconciliation import compare_daily, daily_revenue_eur, read_silver
-from lakehouse.defs.gold.warehouse import read_gold
+from lakehouse.defs.gold.warehouse import duckdb_marts, read_gold
 from lakehouse.lib.storage import LakehouseStorage
 
 pytestmark = pytest.mark.integration
@@ -85,6 +85,12 @@ def test_duckdb_marts_hold_the_figures_worked_out_by_hand(duckdb_gold, storage):
     assert customers.loc[1].tolist() == [2, pytest.approx(39.25), "store", 2, 1, "loyal"]  # store/web tie: alphabetical
     assert customers.loc[2].tolist() == [2, pytest.approx(19.00), "web", 1, 0, "loyal"]  # the cancelled order not counted
     assert customers.loc[4, ["order_count", "rfm_segment"]].tolist() == [0, "prospect"]
+
+
+def test_the_demo_summary_lists_the_duckdb_marts(duckdb_gold, lakehouse_home):
+    marts = dict(duckdb_marts(lakehouse_home))
+    assert sorted(marts) == sorted(MARTS)  # staging and intermediate tables left out
+    assert marts["kpi_daily"] == 7 and marts["fact_orders"] == 7
 
 
 def test_silver_recomputed_independently_agrees_with_gold(duckdb_gold, storage):

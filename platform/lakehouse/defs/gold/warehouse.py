@@ -28,3 +28,18 @@ def read_gold(model: str, columns: list[str], dbt_target: str, storage: Lakehous
             # Through Arrow, as delta-rs reads: the same pandas types from either engine.
             return session.sql(f"select {', '.join(columns)} from warehouse.{GOLD}.{model}").to_arrow_table().to_pandas()
     return DeltaTable(storage.table_uri(gold_key(model))).to_pandas(columns=columns)
+
+
+def duckdb_marts(state_dir: Path) -> list[tuple[str, int]]:
+    """The marts in the local DuckDB warehouse with their row counts (none before the first build)."""
+    path = duckdb_path(state_dir)
+    if not path.exists():
+        return []
+    with duckdb.connect() as session:
+        session.execute(f"attach '{path}' as warehouse (read_only)")
+        names = session.execute(
+            f"select table_name from duckdb_tables() where database_name = 'warehouse' and schema_name = '{GOLD}'"
+            " and not regexp_matches(table_name, '^(stg|int)_') order by table_name"
+        ).fetchall()
+        return [(name, session.execute(f"select count(*) from warehouse.{GOLD}.{name}").fetchone()[0])
+                for (name,) in names]
