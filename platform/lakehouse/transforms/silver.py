@@ -10,6 +10,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse.transforms.cdc import EVENT_TS, READ, SEQUENCE, flatten_debezium, row_changes, snapshot_changes
+from lakehouse.transforms.kafka_records import with_stream
 from lakehouse.transforms.standardize import clean_email, clean_string, e164_phone, iso_country, iso_currency
 
 CUSTOMER_KEY = ["customer_id"]
@@ -40,13 +41,15 @@ def _micros_then_lsn(event_ts: Column, lsn: Column) -> Column:
     return F.unix_micros(event_ts) + F.pmod(lsn, F.lit(1000))
 
 
-def customer_changes(change_feed: DataFrame, extracts: DataFrame, extract_history: DataFrame) -> DataFrame:
-    """The CRM change feed plus the changes seen between consecutive daily extracts.
+def customer_changes(
+    change_feed: DataFrame, extracts: DataFrame, extract_history: DataFrame, change_stream: DataFrame | None = None,
+) -> DataFrame:
+    """The CRM change feed (files and Kafka) plus the changes seen between consecutive daily extracts.
 
     `extracts` are the new extract rows; `extract_history` all extract rows, to find each new
     extract's predecessor for the snapshot diff.
     """
-    feed = flatten_debezium(change_feed, CUSTOMER_KEY)
+    feed = flatten_debezium(with_stream(change_feed, change_stream), CUSTOMER_KEY)
     feed = feed.withColumn(SEQUENCE, _micros_then_lsn(F.col(EVENT_TS), F.col(SEQUENCE)))
     return _standard_customer(feed.unionByName(extract_changes(extracts, extract_history)))
 
@@ -74,12 +77,12 @@ def extract_changes(new_rows: DataFrame, history: DataFrame) -> DataFrame:
     return changes
 
 
-def order_changes(orders: DataFrame) -> DataFrame:
-    return _erp_changes(orders, ["order_id"]).withColumn("currency", iso_currency(F.col("currency")))
+def order_changes(orders: DataFrame, order_stream: DataFrame | None = None) -> DataFrame:
+    return _erp_changes(with_stream(orders, order_stream), ["order_id"]).withColumn("currency", iso_currency(F.col("currency")))
 
 
-def order_line_changes(order_lines: DataFrame) -> DataFrame:
-    return _erp_changes(order_lines, ["order_id", "line_no"])
+def order_line_changes(order_lines: DataFrame, order_line_stream: DataFrame | None = None) -> DataFrame:
+    return _erp_changes(with_stream(order_lines, order_line_stream), ["order_id", "line_no"])
 
 
 def _erp_changes(df: DataFrame, keys: list[str]) -> DataFrame:
@@ -93,8 +96,8 @@ def product_changes(products: DataFrame) -> DataFrame:
     return _upserts(standard, ["product_id"], payload, F.col("updated_at"))
 
 
-def click_changes(clicks: DataFrame) -> DataFrame:
-    standard = clicks.withColumn("event_date", F.to_date("event_ts"))
+def click_changes(clicks: DataFrame, click_stream: DataFrame | None = None) -> DataFrame:
+    standard = with_stream(clicks, click_stream).withColumn("event_date", F.to_date("event_ts"))
     payload = [c for c in standard.columns if not c.startswith("_") and c != "user_agent"]
     return _upserts(standard, ["event_id"], payload, F.col("event_ts"))
 

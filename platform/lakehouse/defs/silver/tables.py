@@ -6,11 +6,13 @@ import dagster as dg
 from dagster_pyspark import LazyPySparkResource
 
 from lakehouse.defs.silver import contracts as c
+from lakehouse.defs.silver.stream_sources import kafka_bronze, without_missing_streams
 from lakehouse.lib.quality.checks import contract_checks, freshness_check, referential_integrity_check
 from lakehouse.lib.quality.contracts import column_schema
 from lakehouse.lib.quality.expectations import Expectation
 from lakehouse.lib.silver import SilverTable, materialize_silver, silver_key
 from lakehouse.lib.storage import LakehouseStorage
+from lakehouse.sources import topics
 from lakehouse.transforms import silver as t
 from lakehouse.transforms.sessions import session_changes
 
@@ -28,6 +30,7 @@ CUSTOMER_EXPECTATIONS = [
 CUSTOMER_SOURCES = {
     "change_feed": bronze("crm_customer_changes"),
     "extracts": bronze("crm_customers"),
+    "change_stream": kafka_bronze(topics.CUSTOMER_CHANGES),
 }
 
 SILVER_TABLES = (
@@ -55,7 +58,7 @@ SILVER_TABLES = (
         name="orders",
         description="Current state of every order header, ERP change events applied in LSN order.",
         contract=c.Order,
-        sources={"orders": bronze("erp_orders")},
+        sources={"orders": bronze("erp_orders"), "order_stream": kafka_bronze(topics.ORDERS)},
         changes=t.order_changes,
         expectations=[
             Expectation("known_status", "_op = 'd' OR status IN ('placed', 'paid', 'shipped', 'cancelled')",
@@ -67,7 +70,7 @@ SILVER_TABLES = (
         name="order_lines",
         description="Current state of every order line, ERP change events applied in LSN order.",
         contract=c.OrderLine,
-        sources={"order_lines": bronze("erp_order_lines")},
+        sources={"order_lines": bronze("erp_order_lines"), "order_line_stream": kafka_bronze(topics.ORDER_LINES)},
         changes=t.order_line_changes,
         expectations=[
             Expectation("positive_quantity", "_op = 'd' OR quantity > 0", "quarantine", "quantity must be positive"),
@@ -88,7 +91,7 @@ SILVER_TABLES = (
         name="clickstream_events",
         description="Web clickstream events, deduplicated by event id, typed and in UTC.",
         contract=c.ClickEvent,
-        sources={"clicks": bronze("web_clickstream")},
+        sources={"clicks": bronze("web_clickstream"), "click_stream": kafka_bronze(topics.CLICKSTREAM)},
         changes=t.click_changes,
         partition_by=("event_date",),  # an event's day never changes; new events touch only their days
         expectations=[
@@ -161,7 +164,9 @@ def silver_asset(table: SilverTable) -> dg.AssetsDefinition:
     )
     def _silver(context: dg.AssetExecutionContext, config: SilverConfig, spark: LazyPySparkResource,
                 storage: LakehouseStorage) -> dg.MaterializeResult:
-        return materialize_silver(context, spark.spark_session, storage, table, config.full_refresh)
+        session = spark.spark_session
+        return materialize_silver(context, session, storage, without_missing_streams(table, session, storage),
+                                  config.full_refresh)
 
     return _silver
 
