@@ -6,7 +6,8 @@ import dagster as dg
 from dagster_pyspark import LazyPySparkResource
 
 from lakehouse.defs.silver import contracts as c
-from lakehouse.defs.silver.stream_sources import kafka_bronze, without_missing_streams
+from lakehouse.defs.silver.stream_sources import KAFKA_BRONZE_KEYS, kafka_bronze, without_missing_streams
+from lakehouse.lib.automation import STREAMED_FRESHNESS, silver_automation
 from lakehouse.lib.quality.checks import contract_checks, freshness_check, referential_integrity_check
 from lakehouse.lib.quality.contracts import column_schema
 from lakehouse.lib.quality.expectations import Expectation
@@ -161,6 +162,8 @@ def silver_asset(table: SilverTable) -> dg.AssetsDefinition:
         owners=[(table.contract.__config__.metadata or {})["owner"]],
         tags={"layer": "silver"},
         metadata={"dagster/column_schema": column_schema(table.contract)},
+        automation_condition=silver_automation(),
+        freshness_policy=STREAMED_FRESHNESS if KAFKA_BRONZE_KEYS & set(table.sources.values()) else None,
     )
     def _silver(context: dg.AssetExecutionContext, config: SilverConfig, spark: LazyPySparkResource,
                 storage: LakehouseStorage) -> dg.MaterializeResult:
