@@ -106,7 +106,7 @@ class ClickEvent(_Tombstoned):
     )
     page_url: T.StringType() = pa.Field(nullable=True)
     product_id: T.LongType() = pa.Field(nullable=True)
-    referrer: T.StringType() = pa.Field(nullable=True)
+    referrer: T.StringType() = pa.Field(nullable=True, description="'(direct)' for a visit without a referrer")
     device: T.StringType() = pa.Field(nullable=True)
 
     class Config:
@@ -130,7 +130,7 @@ class ClickSession(_Tombstoned):
     purchases: T.LongType() = pa.Field(ge=0)
     converted: T.BooleanType() = pa.Field(description="The session ended in at least one purchase")
     landing_page: T.StringType() = pa.Field(nullable=True, description="URL of the first event")
-    referrer: T.StringType() = pa.Field(nullable=True, description="Referrer of the first event; NULL for direct")
+    referrer: T.StringType() = pa.Field(nullable=True, description="Referrer of the first event")
     device: T.StringType() = pa.Field(nullable=True)
 
     class Config:

@@ -18,6 +18,9 @@ from lakehouse.transforms import silver as t
 from lakehouse.transforms.sessions import session_changes
 
 
+DIRECT = "(direct)"  # the referrer of a visit that came without one, as web analytics tools name it
+
+
 def bronze(name: str) -> dg.AssetKey:
     return dg.AssetKey(["bronze", name])
 
@@ -98,6 +101,8 @@ SILVER_TABLES = (
         expectations=[
             Expectation("has_time", "event_ts IS NOT NULL", "quarantine", "an event has a time"),
             Expectation("known_type", "event_type IS NOT NULL", "drop", "events without a type are noise"),
+            Expectation("has_referrer", "referrer IS NOT NULL", "default", "a visit without a referrer is direct",
+                        fill={"referrer": DIRECT}),
         ],
     ),
     SilverTable(
