@@ -1,8 +1,8 @@
 """The Gold dbt models as Dagster assets: one asset per model, every dbt test an asset check.
 
 Each dbt source is the Silver asset it reads, so the graph shows one lineage Bronze -> Silver -> Gold.
-A run builds the selected models with `dbt build` (tests included) and records each model's row
-count and column schema.
+A run builds the selected models with `dbt build` (tests included) and, on DuckDB, records each
+model's row count and column schema.
 """
 
 import json
@@ -45,10 +45,13 @@ class GoldTranslator(DagsterDbtTranslator):
 @dbt_assets(manifest=GOLD_PROJECT.manifest_path, project=GOLD_PROJECT, dagster_dbt_translator=GoldTranslator())
 def gold_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, storage: LakehouseStorage):
     variables = dbt_vars(dbt.target, storage.root_uri, local_state_dir())
-    build = dbt.cli(["build", "--vars", json.dumps(variables)], context=context)
-    # Column lineage is left out: it needs the sources' columns, which exist only inside dbt's run
-    # on DuckDB (the delta plugin registers them per invocation).
-    yield from build.stream().fetch_row_counts().fetch_column_metadata(with_column_lineage=False)
+    events = dbt.cli(["build", "--vars", json.dumps(variables)], context=context).stream()
+    if dbt.target == "duckdb":
+        # Read back through dbt's adapter in this process. Not on Spark, where the models' catalog
+        # lives in dbt's own session. Column lineage is left out: it needs the sources' columns,
+        # which exist only inside dbt's run (the delta plugin registers them per invocation).
+        events = events.fetch_row_counts().fetch_column_metadata(with_column_lineage=False)
+    yield from events
 
 
 @dg.definitions
