@@ -1,7 +1,7 @@
 """The Gold assets: their place in the real Definitions, and Dagster runs over the hand-made Silver.
 
 Proves: every Gold asset has a path back to a Bronze asset; each dbt source is its Silver asset;
-dbt tests are asset checks; a run materializes every model with its row count and column schema
+dbt tests are asset checks; models follow on the Gold cron; a run materializes every model with its row count and column schema
 and reconciles with Silver; a failing dbt test is a failed asset check (a warning for `warn`
 tests, a blocking error otherwise); the reconciliation fails when Gold and Silver disagree.
 """
@@ -20,6 +20,7 @@ from lakehouse.defs.gold.reconciliation import (
 )
 from lakehouse.defs.gold.warehouse import gold_key
 from lakehouse.defs.silver import contracts as c
+from lakehouse.lib.automation import GOLD_FRESHNESS, gold_automation
 from lakehouse.lib.silver import silver_key
 from lakehouse.lib.storage import LakehouseStorage
 
@@ -66,6 +67,13 @@ def test_dbt_tests_and_reconciliations_are_asset_checks(graph):
         (gold_key("kpi_daily"), "revenue_reconciles_with_silver"),
         (gold_key("dim_customer"), "current_customers_reconcile_with_silver"),
     } <= checks
+
+
+def test_gold_models_follow_silver_on_the_gold_cron_and_marts_promise_freshness(graph):
+    for key in {key for key in graph.get_all_asset_keys() if key.path[0] == "gold"}:
+        assert graph.get(key).automation_condition.get_label() == gold_automation().get_label(), key
+    assert graph.get(gold_key("kpi_daily")).freshness_policy == GOLD_FRESHNESS
+    assert graph.get(gold_key("stg_orders")).freshness_policy is None
 
 
 @pytest.fixture(scope="module")

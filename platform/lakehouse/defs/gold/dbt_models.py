@@ -14,6 +14,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from lakehouse.defs.gold.project import DBT_EXECUTABLE, dbt_vars, prepared_gold_project
 from lakehouse.defs.gold.warehouse import GOLD, gold_key
+from lakehouse.lib.automation import GOLD_FRESHNESS, gold_automation
 from lakehouse.lib.silver import SILVER, silver_key
 from lakehouse.lib.storage import LakehouseStorage
 from lakehouse.lib.targets import local_state_dir
@@ -22,7 +23,8 @@ GOLD_PROJECT = prepared_gold_project(local_state_dir())
 
 
 class GoldTranslator(DagsterDbtTranslator):
-    """Sources are the Silver assets; models are `gold/<model>`, tagged with their dbt layer."""
+    """Sources are the Silver assets; models are `gold/<model>`, tagged with their dbt layer and
+    refreshed by the Gold automation condition."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
@@ -36,10 +38,13 @@ class GoldTranslator(DagsterDbtTranslator):
         props = self.get_resource_props(manifest, unique_id)
         if props["resource_type"] == "source":
             return spec
-        # fqn: [project, "staging" | "intermediate" | "marts", ..., model]
-        return spec.replace_attributes(group_name=GOLD).merge_attributes(
-            tags={"layer": GOLD, "dbt_layer": props["fqn"][1]}
-        )
+        layer = props["fqn"][1]  # fqn: [project, "staging" | "intermediate" | "marts", ..., model]
+        # Every model follows Silver on the Gold cron; the marts are what users are promised fresh.
+        return spec.replace_attributes(
+            group_name=GOLD,
+            automation_condition=gold_automation(),
+            freshness_policy=GOLD_FRESHNESS if layer == "marts" else None,
+        ).merge_attributes(tags={"layer": GOLD, "dbt_layer": layer})
 
 
 @dbt_assets(manifest=GOLD_PROJECT.manifest_path, project=GOLD_PROJECT, dagster_dbt_translator=GoldTranslator())
