@@ -30,7 +30,7 @@ def test_each_automated_asset_is_evaluated_by_exactly_one_automation_sensor(defi
     assert dg.AssetKey(["silver", "clickstream_events"]) in automated
 
 
-def test_stream_fed_silver_tables_promise_freshness_and_go_first_in_a_kafka_run(definitions):
+def test_stream_fed_silver_tables_promise_freshness_and_history_goes_last_in_a_run(definitions):
     graph = definitions.resolve_asset_graph()
     stream_fed = {"customers", "customer_history", "orders", "order_lines", "clickstream_events"}
     for name in stream_fed | {"products", "clickstream_sessions"}:
@@ -38,4 +38,4 @@ def test_stream_fed_silver_tables_promise_freshness_and_go_first_in_a_kafka_run(
         assert (node.freshness_policy == STREAMED_FRESHNESS) == (name in stream_fed), name
     priorities = {name: definitions.get_assets_def(dg.AssetKey(["silver", name])).op.tags["dagster/priority"]
                   for name in ("clickstream_events", "orders", "customer_history", "products")}
-    assert priorities == {"clickstream_events": "1", "orders": "1", "customer_history": "0", "products": "0"}
+    assert priorities == {"clickstream_events": "0", "orders": "0", "customer_history": "-1", "products": "0"}

@@ -158,8 +158,6 @@ class SilverConfig(dg.Config):
 
 
 def silver_asset(table: SilverTable) -> dg.AssetsDefinition:
-    fed_by_stream = bool(KAFKA_BRONZE_KEYS & set(table.sources.values()))
-
     @dg.asset(
         key=table.key,
         deps=list(table.sources.values()),
@@ -170,9 +168,10 @@ def silver_asset(table: SilverTable) -> dg.AssetsDefinition:
         tags={"layer": "silver"},
         metadata={"dagster/column_schema": column_schema(table.contract)},
         automation_condition=silver_automation(),
-        freshness_policy=STREAMED_FRESHNESS if fed_by_stream else None,
-        # In a run from Kafka the current-state tables go first, before the heavier SCD2 history rebuild.
-        op_tags={"dagster/priority": "1" if fed_by_stream and not table.history_of else "0"},
+        freshness_policy=STREAMED_FRESHNESS if KAFKA_BRONZE_KEYS & set(table.sources.values()) else None,
+        # The heavier SCD2 history rebuild goes after every other ready step of a run (Bronze and the
+        # current-state tables read in real time), not before them.
+        op_tags={"dagster/priority": "-1" if table.history_of else "0"},
     )
     def _silver(context: dg.AssetExecutionContext, config: SilverConfig, spark: LazyPySparkResource,
                 storage: LakehouseStorage) -> dg.MaterializeResult:
