@@ -21,6 +21,7 @@ from lakehouse.lib.dashboard.figures import ExecutiveFigures
 ACCENT, MUTED, GRID = "#2563eb", "#94a3b8", "#e2e8f0"
 SIZE_INCHES = (6.4, 3.2)
 TREND_WINDOW_DAYS = 7
+MIN_DAYS_FOR_AUTO_TICKS = 8
 
 
 @dataclass(frozen=True)
@@ -53,13 +54,16 @@ def revenue_trend(daily: pd.Series) -> Figure:
     axes.plot(daily.index, daily.values, color=ACCENT, linewidth=1.2, label="daily")
     average = daily.rolling(TREND_WINDOW_DAYS, min_periods=1).mean()
     axes.plot(average.index, average.values, color="#0f172a", linewidth=1.6, label=f"{TREND_WINDOW_DAYS}-day average")
-    locator = mdates.AutoDateLocator(maxticks=8)
+    # Daily figures: over a few days, one tick a day rather than ticks at noon.
+    short = daily.index.max() - daily.index.min() < pd.Timedelta(days=MIN_DAYS_FOR_AUTO_TICKS)
+    locator = mdates.DayLocator() if short else mdates.AutoDateLocator(maxticks=8)
     axes.xaxis.set_major_locator(locator)
     axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     axes.yaxis.set_major_formatter("€{x:,.0f}")
     axes.set_ylim(bottom=0)
     axes.grid(axis="y", color=GRID)
-    axes.legend(frameon=False, loc="upper left")
+    # Above the plot, where no line can run under it.
+    axes.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1), ncols=2, borderaxespad=0)
     return figure
 
 
