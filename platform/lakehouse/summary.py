@@ -36,7 +36,16 @@ def print_summary(data_root: Path) -> None:
         print(f"{name:<{width}}  {version:>7}  {count:>12,}  {rescued:>8,}")
     _print_refused_files(data_root / "_system" / "ingest_ledger")
     _print_gold_warehouse()
-    print(f"\ntables: {data_root}\nUI:     make ui  (then open http://127.0.0.1:3000)")
+    print(f"\ntables: {data_root}\n{_dashboard_line(data_root)}\nUI:     make ui  (then open http://127.0.0.1:3000)")
+
+
+def _dashboard_line(data_root: Path) -> str:
+    from lakehouse.defs.gold.dashboard import DASHBOARD_FILE, DASHBOARD_KEY
+
+    page = data_root.joinpath(*DASHBOARD_FILE)
+    if page.exists():
+        return f"dashboard: {page}  (one HTML file: open it in a browser, offline too)"
+    return f"dashboard: not built yet (materialize {DASHBOARD_KEY.to_user_string()})"
 
 
 def _print_gold_warehouse() -> None:

@@ -8,12 +8,10 @@ tests, a blocking error otherwise); the reconciliation fails when Gold and Silve
 
 import dagster as dg
 import pytest
-from dagster_dbt import DbtCliResource
 from handmade_silver import D1, ORDER_LINES, ORDERS, line, write_silver
 
 from lakehouse.definitions import defs
-from lakehouse.defs.gold.dbt_models import GOLD_PROJECT, gold_dbt_models
-from lakehouse.defs.gold.project import DBT_EXECUTABLE
+from lakehouse.defs.gold.dbt_models import gold_dbt_models
 from lakehouse.defs.gold.reconciliation import (
     current_customers_reconcile_with_silver,
     revenue_reconciles_with_silver,
@@ -22,7 +20,6 @@ from lakehouse.defs.gold.warehouse import gold_key
 from lakehouse.defs.silver import contracts as c
 from lakehouse.lib.automation import GOLD_FRESHNESS, gold_automation
 from lakehouse.lib.silver import silver_key
-from lakehouse.lib.storage import LakehouseStorage
 
 MARTS = ["dim_date", "dim_customer", "dim_product", "dim_store", "fact_orders", "fact_order_lines",
          "customer_360", "kpi_daily", "executive_summary"]
@@ -74,14 +71,6 @@ def test_gold_models_follow_silver_on_the_gold_cron_and_marts_promise_freshness(
         assert graph.get(key).automation_condition.get_label() == gold_automation().get_label(), key
     assert graph.get(gold_key("kpi_daily")).freshness_policy == GOLD_FRESHNESS
     assert graph.get(gold_key("stg_orders")).freshness_policy is None
-
-
-@pytest.fixture(scope="module")
-def resources(lakehouse_home):
-    return {
-        "dbt": DbtCliResource(project_dir=GOLD_PROJECT, dbt_executable=DBT_EXECUTABLE),
-        "storage": LakehouseStorage(root_uri=(lakehouse_home / "data").as_uri()),
-    }
 
 
 def check_results(result) -> dict[str, dg.AssetCheckEvaluation]:
