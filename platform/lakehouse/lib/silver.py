@@ -87,7 +87,7 @@ def materialize_silver(
             replace_quarantine(evaluation, quarantine_uri(storage, table.key))
         else:
             append_quarantine(evaluation, quarantine_uri(storage, table.key), batch=f"{SILVER}.{table.name}",
-                              batch_version=sum(inc.to_version for inc in increments.values()))
+                              batch_version=_batch_version(increments.values()))
         kept = evaluation.kept.select(*table.payload, *CHANGE_COLUMNS)
         stats = _apply(spark, storage, table, target, kept, full_refresh) if evaluation.rows_out or full_refresh else None
     if not DeltaTable.isDeltaTable(spark, target):
@@ -119,6 +119,12 @@ def _apply(spark, storage, table: SilverTable, target: str, kept: DataFrame, ful
     if table.history_of:
         return apply_scd2(spark, target, kept, spec, table.history_of, log_uri=log_uri)
     return apply_scd1(spark, target, kept, spec)
+
+
+def _batch_version(increments) -> int:
+    """Grows with every new batch: also when a source table appears at version 0 and the others
+    have nothing new (hence the +1 per source)."""
+    return sum(inc.to_version + 1 for inc in increments)
 
 
 def _merge_metadata(stats: MergeStats) -> dict:
