@@ -14,7 +14,7 @@ Quarantined rows are written before the MERGE, once per batch of source versions
 after a crash between the two does not quarantine them twice.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -24,7 +24,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from lakehouse.lib.cdc_merge import ChangeSpec, MergeStats, apply_scd1, apply_scd2
 from lakehouse.lib.delta_metadata import delta_table_metadata
-from lakehouse.lib.incremental import committed_progress, read_increment, record_progress
+from lakehouse.lib.incremental import Increment, committed_progress, read_increment, record_progress
 from lakehouse.lib.quality.contracts import Contract, column_schema, spark_schema, table_keys
 from lakehouse.lib.quality.event_log import TableEvent, append_event, event_log_uri
 from lakehouse.lib.quality.expectations import Expectation, evaluate
@@ -121,7 +121,7 @@ def _apply(spark, storage, table: SilverTable, target: str, kept: DataFrame, ful
     return apply_scd1(spark, target, kept, spec)
 
 
-def _batch_version(increments) -> int:
+def _batch_version(increments: Iterable[Increment]) -> int:
     """Grows with every new batch: also when a source table appears at version 0 and the others
     have nothing new (hence the +1 per source)."""
     return sum(inc.to_version + 1 for inc in increments)

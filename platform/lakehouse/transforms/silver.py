@@ -78,7 +78,8 @@ def extract_changes(new_rows: DataFrame, history: DataFrame) -> DataFrame:
 
 
 def order_changes(orders: DataFrame, order_stream: DataFrame | None = None) -> DataFrame:
-    return _erp_changes(with_stream(orders, order_stream), ["order_id"]).withColumn("currency", iso_currency(F.col("currency")))
+    changes = _erp_changes(with_stream(orders, order_stream), ["order_id"])
+    return changes.withColumn("currency", iso_currency(F.col("currency")))
 
 
 def order_line_changes(order_lines: DataFrame, order_line_stream: DataFrame | None = None) -> DataFrame:

@@ -1,1 +1,1 @@
-"""Analyst-facing tables: Silver with personal data hashed, for dashboards, notebooks and Gold."""
+"""Analyst-facing tables: Silver with personal data hashed, for analysts and notebooks."""

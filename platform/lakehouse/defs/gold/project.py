@@ -65,12 +65,26 @@ def prepare(project: DbtProject, state_dir: Path) -> None:
 
 
 def prepared_gold_project(state_dir: Path) -> DbtProject:
-    """The project, parsed again under `dagster dev` (models change while the UI runs) or when a fresh
-    checkout has no manifest yet."""
+    """The project, parsed again only when its manifest is missing or older than a dbt file (models
+    change while `dagster dev` runs). Every process that loads the code location, each run included,
+    comes through here, so an up-to-date manifest must cost nothing."""
     project = gold_project()
-    if project.preparer.using_dagster_dev() or not project.manifest_path.exists():
+    if _manifest_is_stale(project):
         prepare(project, state_dir)
     return project
+
+
+def _manifest_is_stale(project: DbtProject) -> bool:
+    manifest = project.manifest_path
+    if not manifest.exists():
+        return True
+    parsed_at = manifest.stat().st_mtime
+    artifacts = DBT_PROJECT_DIR / "target"
+    return any(
+        path.stat().st_mtime > parsed_at
+        for path in DBT_PROJECT_DIR.rglob("*")
+        if path.suffix in (".sql", ".yml") and artifacts not in path.parents
+    )
 
 
 if __name__ == "__main__":

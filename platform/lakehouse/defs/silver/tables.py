@@ -9,7 +9,7 @@ from lakehouse.defs.silver import contracts as c
 from lakehouse.defs.silver.stream_sources import KAFKA_BRONZE_KEYS, kafka_bronze, without_missing_streams
 from lakehouse.lib.automation import STREAMED_FRESHNESS, silver_automation
 from lakehouse.lib.quality.checks import contract_checks, freshness_check, referential_integrity_check
-from lakehouse.lib.quality.contracts import column_schema
+from lakehouse.lib.quality.contracts import column_schema, contract_owner
 from lakehouse.lib.quality.expectations import Expectation
 from lakehouse.lib.silver import SilverTable, materialize_silver, silver_key
 from lakehouse.lib.storage import LakehouseStorage
@@ -164,7 +164,7 @@ def silver_asset(table: SilverTable) -> dg.AssetsDefinition:
         group_name="silver",
         description=table.description,
         kinds={"spark", "delta"},
-        owners=[(table.contract.__config__.metadata or {})["owner"]],
+        owners=[contract_owner(table.contract)],
         tags={"layer": "silver"},
         metadata={"dagster/column_schema": column_schema(table.contract)},
         automation_condition=silver_automation(),

@@ -66,6 +66,11 @@ def contract_version(model: Contract) -> int:
     return int((model.__config__.metadata or {})["version"])
 
 
+def contract_owner(model: Contract) -> str:
+    """The team that owns the table, as a Dagster owner string (e.g. `team:sales-analytics`)."""
+    return (model.__config__.metadata or {})["owner"]
+
+
 def pii_columns(model: Contract) -> dict[str, str]:
     """Column name -> PII kind, for the columns tagged `metadata={"pii": kind}`."""
     tagged = {
