@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from lakehouse.sources.crm import UNKNOWN_KEY_BASE
-from lakehouse.sources.generate import generate_landing
+from lakehouse.sources.generate import BATCH_RECORDS, generate_landing
 
 SCALE = 2_000
 
@@ -103,7 +103,7 @@ def test_later_batch_adds_new_files_with_new_records_and_keeps_old_ones(tmp_path
     for feed in summary.feeds:
         assert any(name.startswith(f"landing/{feed}/") for name in added), feed
     assert [n for n in added if "/crm/customers/" in n] == ["landing/crm/customers/customers_20260110.csv"]
-    assert all("_b001_" in n for n in added if "/docs/" not in n and "/crm/customers/" not in n)
+    assert all("_b001_" in n for n in added if "/docs/" not in n and "/crm/customers/" not in n and BATCH_RECORDS not in n)
 
     old_events = well_formed(parse_json_feed(tmp_path, "web/clickstream", batch=0)[0], "web/clickstream")
     new_events = well_formed(parse_json_feed(tmp_path, "web/clickstream", batch=1)[0], "web/clickstream")
@@ -113,6 +113,25 @@ def test_later_batch_adds_new_files_with_new_records_and_keeps_old_ones(tmp_path
     new_changes = well_formed(parse_json_feed(tmp_path, "crm/customer_changes", batch=1)[0], "crm/customer_changes")
     assert min(c["lsn"] for c in new_changes) > max(c["lsn"] for c in old_changes)
     assert min(c["ts_ms"] for c in new_changes) > max(c["ts_ms"] for c in old_changes)
+
+
+def test_a_small_batch_after_a_large_one_is_a_small_day_for_the_same_customers(tmp_path):
+    def extract_ids(name):
+        with open(tmp_path / "landing/crm/customers" / name, newline="") as f:
+            return {row["customer_id"] for row in csv.DictReader(f)}
+
+    def changes(batch):
+        return well_formed(parse_json_feed(tmp_path, "crm/customer_changes", batch=batch)[0], "crm/customer_changes")
+
+    generate_landing(tmp_path, SCALE * 50)
+    generate_landing(tmp_path, SCALE * 5, batch=1)
+
+    before, after = extract_ids("customers_20260107.csv"), extract_ids("customers_20260110.csv")
+    batch_1 = changes(1)
+    assert 5 * len(batch_1) < len(changes(0))  # the activity follows the small batch ...
+    assert len(before ^ after) <= len(batch_1) < len(before) / 10  # ... against the same customer base
+    updated = {str(c["after"]["customer_id"]) for c in batch_1 if c["op"] == "u"}
+    assert updated and updated <= before | after
 
 
 def test_scale_drives_volumes(generated, tmp_path):
@@ -142,7 +161,8 @@ def test_every_feed_is_present_in_its_format(generated):
         assert files and {f.suffix for f in files} == {suffix}, feed
         assert summary.feeds[feed].files == len(files)
         assert summary.feeds[feed].bytes == sum(f.stat().st_size for f in files)
-    assert summary.total_bytes == sum(f.stat().st_size for f in (root / "landing").rglob("*") if f.is_file())
+    feed_data = [f for f in (root / "landing").rglob("*") if f.is_file() and BATCH_RECORDS not in f.parts]
+    assert summary.total_bytes == sum(f.stat().st_size for f in feed_data)
     assert len(feed_files(root, "web/clickstream")) >= 3  # at least two data files plus an empty one
 
 

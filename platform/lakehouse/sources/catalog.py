@@ -153,16 +153,15 @@ def catalog_as_of(ctx: BatchContext) -> Catalog:
     Products only reference the original suppliers, so a replayed batch never depends on suppliers added later.
     """
     base, suppliers = ctx.volumes.products, ctx.volumes.suppliers
-    new_per_batch, repriced_per_batch = max(1, base // 50), max(1, base // 10)
     window = batch_window(0)
     rng = ctx.rng("products", 0)
     products = _new_products(rng, np.arange(1, base + 1), window.start_ms - rng.integers(0, YEAR_MS, base), suppliers)
     delivered, new_ids = products, products["product_id"].to_numpy()
     for batch in range(1, ctx.batch + 1):
-        rng, window = ctx.rng("products", batch), batch_window(batch)
-        new_ids = np.arange(len(products) + 1, len(products) + new_per_batch + 1)
+        rng, window, volumes = ctx.rng("products", batch), batch_window(batch), ctx.volumes_of(batch)
+        new_ids = np.arange(len(products) + 1, len(products) + volumes.new_products + 1)
         added = _new_products(rng, new_ids, window.start_ms + rng.integers(0, window.span_ms, len(new_ids)), suppliers)
-        repriced = products.sample(repriced_per_batch, random_state=rng).copy()
+        repriced = products.sample(min(volumes.repriced_products, len(products)), random_state=rng).copy()
         repriced["unit_price"] = np.round(repriced["unit_price"] * rng.normal(1.0, 0.08, len(repriced)), 2).clip(0.5)
         repriced["updated_ms"] = window.start_ms + rng.integers(0, window.span_ms, len(repriced))
         delivered = pd.concat([repriced, added]).sort_values("updated_ms", kind="stable")

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from lakehouse.sources.context import BatchContext, Volumes
+from lakehouse.sources.context import BatchContext
 from lakehouse.sources.faults import (
     add_field,
     broken_line,
@@ -49,6 +49,7 @@ class WindowChanges:
     events: pd.DataFrame  # key, op, ts_ms and the after image (all NaN for deletes)
     unknown_deletes: pd.DataFrame  # key, ts_ms and a made-up before image
     reinserted_keys: np.ndarray
+    next_key: int  # the first key the next window's new customers get
 
 
 def _fresh(rng: np.random.Generator, keys: np.ndarray, updated_ms: np.ndarray, op: str) -> pd.DataFrame:
@@ -57,16 +58,18 @@ def _fresh(rng: np.random.Generator, keys: np.ndarray, updated_ms: np.ndarray, o
     return people.assign(updated_ms=updated_ms, op=op, ts_ms=updated_ms)
 
 
-def _window_changes(rng: np.random.Generator, state: pd.DataFrame, batch: int, volumes: Volumes) -> WindowChanges:
+def _window_changes(
+    rng: np.random.Generator, state: pd.DataFrame, batch: int, n_changes: int, first_key: int
+) -> WindowChanges:
     window = batch_window(batch)
-    n_changes = round(volumes.customer_change_ratio * volumes.customers)
-    n_create, n_delete = max(1, n_changes * 15 // 100), max(2, n_changes * 8 // 100)
+    # A batch far larger than the customer base cannot delete more customers than there are.
+    n_create, n_delete = max(1, n_changes * 15 // 100), min(max(2, n_changes * 8 // 100), len(state) // 4)
     n_update, n_reinsert, n_unknown = n_changes - n_create - n_delete, max(1, n_delete // 4), max(1, n_delete // 4)
 
     def moments(n: int) -> np.ndarray:
         return window.start_ms + rng.integers(0, window.span_ms, n)
 
-    created_keys = volumes.customers + batch * n_create + np.arange(1, n_create + 1)
+    created_keys = first_key + np.arange(n_create)
     created = _fresh(rng, created_keys, moments(n_create), "c")
 
     deleted_keys = rng.choice(state.index.to_numpy(), n_delete, replace=False)
@@ -91,7 +94,9 @@ def _window_changes(rng: np.random.Generator, state: pd.DataFrame, batch: int, v
     events = events.sort_values("ts_ms", kind="stable", ignore_index=True)
     unknown_keys = UNKNOWN_KEY_BASE + batch * 10_000 + np.arange(n_unknown)
     unknown = _fresh(rng, unknown_keys, moments(n_unknown), "d").reset_index()
-    return WindowChanges(events[["key", "op", "ts_ms", *IMAGE]], unknown, deleted_keys[:n_reinsert])
+    return WindowChanges(
+        events[["key", "op", "ts_ms", *IMAGE]], unknown, deleted_keys[:n_reinsert], first_key + n_create
+    )
 
 
 def _state_at(state: pd.DataFrame, events: pd.DataFrame, until_ms: int) -> pd.DataFrame:
@@ -107,10 +112,13 @@ def customer_history(ctx: BatchContext) -> tuple[pd.DataFrame, WindowChanges]:
     rng = ctx.rng("customers", 0)
     keys = np.arange(1, ctx.volumes.customers + 1)
     state = _fresh(rng, keys, first_window.start_ms - rng.integers(0, 2 * 365 * DAY_MS, len(keys)), "c")[IMAGE]
-    for batch in range(ctx.batch):
-        changes = _window_changes(ctx.rng("customer_changes", batch), state, batch, ctx.volumes)
-        state = _state_at(state, changes.events, batch_window(batch).end_ms)
-    return state, _window_changes(ctx.rng("customer_changes", ctx.batch), state, ctx.batch, ctx.volumes)
+    next_key = len(keys) + 1
+    for batch in range(ctx.batch + 1):
+        n_changes = ctx.volumes_of(batch).customer_changes
+        changes = _window_changes(ctx.rng("customer_changes", batch), state, batch, n_changes, next_key)
+        if batch == ctx.batch:
+            return state, changes
+        state, next_key = _state_at(state, changes.events, batch_window(batch).end_ms), changes.next_key
 
 
 def _before_images(state: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lakehouse.sources.catalog import catalog_as_of, stores_as_of
-from lakehouse.sources.context import BatchContext, Volumes
+from lakehouse.sources.context import BatchContext
 from lakehouse.sources.crm import change_records, customer_history
 from lakehouse.sources.sales import order_change_events
 from lakehouse.sources.serialize import iso_utc, json_lines
@@ -56,8 +56,8 @@ def _with_iso_order_ts(orders: pa.Table) -> pa.Table:
 
 def batch_messages(seed: int, batch: int, scale: int, topics: Collection[str] = TOPICS) -> list[TopicMessages]:
     """The messages of batch `batch` for `topics`; only the sources those topics need are simulated."""
-    # Nothing is written, so the context has no landing folder and no file summary.
-    ctx = BatchContext(None, seed, batch, 0.0, Volumes.from_scale(scale), None)
+    # Nothing is written, so the context has no landing folder and no file summary; every batch has one scale.
+    ctx = BatchContext(None, seed, batch, 0.0, (scale,) * (batch + 1), None)
     customers, changes = customer_history(ctx)
     customer_ids = customers.index.to_numpy()
     streams = []
