@@ -1,5 +1,5 @@
--- The calendar's span: whole years around every day with orders or web sessions (the current year
--- while there are none), so dim_date holds every day a fact points at.
+-- The span of activity (every day with orders or web sessions) and the calendar around it: whole
+-- years, the current year while there is no activity, so dim_date holds every day a fact points at.
 with activity_days as (
 
     select order_date as activity_day from {{ ref('stg_orders') }}
@@ -8,16 +8,29 @@ with activity_days as (
 
 ),
 
-bounds as (
+active_span as (
 
     select
-        coalesce(min(activity_day), cast({{ dbt.current_timestamp() }} as date)) as first_active_day,
-        coalesce(max(activity_day), cast({{ dbt.current_timestamp() }} as date)) as last_active_day
+        min(activity_day) as first_active_day,
+        max(activity_day) as last_active_day
     from activity_days
+
+),
+
+calendar_span as (
+
+    select
+        first_active_day,
+        last_active_day,
+        coalesce(first_active_day, cast({{ dbt.current_timestamp() }} as date)) as first_calendar_day,
+        coalesce(last_active_day, cast({{ dbt.current_timestamp() }} as date)) as last_calendar_day
+    from active_span
 
 )
 
 select
-    cast({{ dbt.date_trunc('year', 'first_active_day') }} as date) as first_day,
-    cast({{ dbt.dateadd('day', -1, dbt.dateadd('year', 1, dbt.date_trunc('year', 'last_active_day'))) }} as date) as last_day
-from bounds
+    first_active_day,
+    last_active_day,
+    cast({{ dbt.date_trunc('year', 'first_calendar_day') }} as date) as first_day,
+    cast({{ dbt.dateadd('day', -1, dbt.dateadd('year', 1, dbt.date_trunc('year', 'last_calendar_day'))) }} as date) as last_day
+from calendar_span

@@ -14,6 +14,7 @@ totals as (
         customer_id,
         min(ordered_at) as first_ordered_at,
         max(ordered_at) as last_ordered_at,
+        min(order_date) as first_order_date,
         max(order_date) as last_order_date,
         count(*) as order_count,
         sum(order_amount_eur) as lifetime_value

@@ -13,13 +13,9 @@ sessions as (
 
 ),
 
-first_order_dates as (
+customers as (
 
-    select customer_id, min(order_date) as first_order_date
-    from orders
-    where not is_cancelled
-        and customer_id is not null
-    group by customer_id
+    select customer_id, first_order_date from {{ ref('int_customer_order_summary') }}
 
 ),
 
@@ -32,12 +28,12 @@ daily_orders as (
         sum(case when not orders.is_cancelled then orders.order_amount_eur end) as revenue_eur,
         count(distinct case when not orders.is_cancelled then orders.customer_id end) as ordering_customers,
         count(distinct case
-            when not orders.is_cancelled and first_order_dates.first_order_date = orders.order_date
+            when not orders.is_cancelled and customers.first_order_date = orders.order_date
                 then orders.customer_id
         end) as new_customers
     from orders
-    left join first_order_dates
-        on first_order_dates.customer_id = orders.customer_id
+    left join customers
+        on customers.customer_id = orders.customer_id
     group by orders.order_date
 
 ),
@@ -55,12 +51,7 @@ daily_sessions as (
 
 active_span as (
 
-    select min(date_day) as first_day, max(date_day) as last_day
-    from (
-        select date_day from daily_orders
-        union all
-        select date_day from daily_sessions
-    ) as active_days
+    select first_active_day, last_active_day from {{ ref('int_calendar_bounds') }}
 
 )
 
@@ -77,7 +68,7 @@ select
     coalesce(daily_orders.ordering_customers - daily_orders.new_customers, 0) as returning_customers
 from {{ ref('dim_date') }} as dim_date
 inner join active_span
-    on dim_date.date_day between active_span.first_day and active_span.last_day
+    on dim_date.date_day between active_span.first_active_day and active_span.last_active_day
 left join daily_orders
     on daily_orders.date_day = dim_date.date_day
 left join daily_sessions
