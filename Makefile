@@ -10,7 +10,7 @@ DBT_SOURCES := $(shell find dbt -path dbt/target -prune -o \( -name '*.sql' -o -
 
 .PHONY: install demo test ui bench bench-silver validate dbt-build kafka-start kafka-stop clean
 
-install: $(VENV)/.installed dbt/target/dagster/manifest.json
+install: $(VENV)/.installed dbt/target/manifest.json
 
 $(VENV)/.installed: pyproject.toml uv.lock platform/lakehouse/lib/spark/pom.xml platform/lakehouse/lib/kafka/pom.xml
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check "uv>=0.9,<0.14"
@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml uv.lock platform/lakehouse/lib/spark/pom.xml 
 	touch $@
 
 # The Gold dbt manifest, parsed once here so the code location loads fast.
-dbt/target/dagster/manifest.json: $(VENV)/.installed $(DBT_SOURCES)
+dbt/target/manifest.json: $(VENV)/.installed $(DBT_SOURCES)
 	$(BIN)/python -m lakehouse.defs.gold.project
 
 demo: install

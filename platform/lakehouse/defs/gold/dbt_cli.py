@@ -11,7 +11,14 @@ import json
 import subprocess
 import sys
 
-from lakehouse.defs.gold.project import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_target, dbt_vars, local_lake_root
+from lakehouse.defs.gold.project import (
+    DBT_EXECUTABLE,
+    DBT_PROJECT_DIR,
+    HAND_RUN_TARGET_PATH,
+    dbt_target,
+    dbt_vars,
+    local_lake_root,
+)
 from lakehouse.lib.targets import local_state_dir
 
 
@@ -22,7 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     chosen = target_option.parse_known_args(args)[0].target
     target = chosen or dbt_target()
     variables = dbt_vars(target, local_lake_root(), local_state_dir())
-    command = [DBT_EXECUTABLE, *args, *([] if chosen else ["--target", target]), "--vars", json.dumps(variables)]
+    command = [
+        DBT_EXECUTABLE, *args, *([] if chosen else ["--target", target]),
+        "--target-path", str(HAND_RUN_TARGET_PATH), "--vars", json.dumps(variables),
+    ]
     return subprocess.call(command, cwd=DBT_PROJECT_DIR)
 
 

@@ -19,6 +19,7 @@ from lakehouse.lib.targets import PROJECT_ROOT, local_state_dir, resources_for_t
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
 DBT_TARGET_ENV = "LAKEHOUSE_DBT_TARGET"  # the profiles' target switch: duckdb (default), spark, databricks, ...
 DEFAULT_DBT_TARGET = "duckdb"
+HAND_RUN_TARGET_PATH = Path("target", "cli")
 # This environment's dbt, whether or not its bin folder is on PATH.
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 
@@ -53,8 +54,10 @@ def local_lake_root() -> str:
 
 
 def gold_project() -> DbtProject:
-    # Its own artifacts folder: dbt run by hand (`dbt_cli`) on another target leaves this manifest alone.
-    return DbtProject(project_dir=DBT_PROJECT_DIR, target=dbt_target(), target_path=Path("target", "dagster"))
+    # dbt's default artifacts folder: dagster-dbt seeds each run's own target folder with the
+    # partial_parse.msgpack it finds there, so a run does not parse the project again. dbt run by
+    # hand (`dbt_cli`) writes to HAND_RUN_TARGET_PATH instead and leaves this manifest alone.
+    return DbtProject(project_dir=DBT_PROJECT_DIR, target=dbt_target())
 
 
 def prepare(project: DbtProject, state_dir: Path) -> None:
