@@ -6,11 +6,40 @@ The root is a URI so the same code addresses a local folder, `s3a://bucket/prefi
 
 from __future__ import annotations
 
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
 import dagster as dg
+import fsspec
+from fsspec import AbstractFileSystem
+
+# Spark reaches S3 through Hadoop's s3a:// connector; fsspec (s3fs) calls the same objects s3://.
+_FSSPEC_SCHEMES = {"s3a": "s3"}
 
 
 def join_uri(root: str, *parts: str) -> str:
     return "/".join([root.rstrip("/"), *(p.strip("/") for p in parts)])
+
+
+def filesystem_for(uri: str) -> tuple[AbstractFileSystem, str]:
+    """The fsspec filesystem holding `uri` and the path within it, for reading and writing outside Spark."""
+    scheme, separator, rest = uri.partition("://")
+    return fsspec.core.url_to_fs(f"{_FSSPEC_SCHEMES.get(scheme, scheme)}{separator}{rest}" if separator else uri)
+
+
+def write_bytes(uri: str, content: bytes) -> None:
+    filesystem, path = filesystem_for(uri)
+    filesystem.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+    filesystem.pipe_file(path, content)
+
+
+def is_local(uri: str) -> bool:
+    return urlparse(uri).scheme == "file"
+
+
+def local_path(uri: str) -> Path:
+    """The path of a file:// URI."""
+    return Path(unquote(urlparse(uri).path))
 
 
 class LakehouseStorage(dg.ConfigurableResource):

@@ -101,7 +101,7 @@ def accent_pixels(image: Image.Image, box: dict) -> int:
     """Pixels of the charts' accent colour (give or take anti-aliasing) inside `box`."""
     crop = image.crop((int(box["x"]), int(box["y"]), int(box["x"] + box["width"]), int(box["y"] + box["height"])))
     accent = tuple(int(ACCENT[i:i + 2], 16) for i in (1, 3, 5))
-    return sum(1 for pixel in crop.getdata() if sum(abs(c - a) for c, a in zip(pixel, accent)) < 40)
+    return sum(1 for pixel in crop.get_flattened_data() if sum(abs(c - a) for c, a in zip(pixel, accent)) < 40)
 
 
 def test_chromium_shows_every_chart_with_its_title_and_the_headline_figures(page, tmp_path):

@@ -10,7 +10,6 @@ import json
 from dataclasses import asdict, dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 import dagster as dg
 from deltalake import DeltaTable
@@ -18,7 +17,7 @@ from deltalake import DeltaTable
 from lakehouse.defs.automation.triggers import TRIGGER_TAG, has_unfinished_run, run_key
 from lakehouse.defs.bronze.feeds import FILE_FEEDS
 from lakehouse.defs.bronze.file_feeds import BRONZE
-from lakehouse.lib.storage import LakehouseStorage
+from lakehouse.lib.storage import LakehouseStorage, is_local, local_path
 
 SENSOR_NAME, TRIGGER = "landing_zone_new_files", "landing"
 
@@ -45,10 +44,6 @@ class FeedMark:
         newest = max(max(f.mtime_ns for f in files), self.mtime_ns)
         at_newest = {f.path for f in files if f.mtime_ns == newest} | (set(self.paths) if newest == self.mtime_ns else set())
         return FeedMark(newest, sorted(at_newest))
-
-
-def local_path(uri: str) -> Path:
-    return Path(unquote(urlparse(uri).path))
 
 
 def landed_files(folder: Path, glob: str) -> list[Landed]:
@@ -83,7 +78,7 @@ def feed_key(name: str) -> dg.AssetKey:
     description="Runs the Bronze file feeds that received files the ingestion ledger does not hold yet.",
 )
 def landing_zone_new_files(context: dg.SensorEvaluationContext, storage: LakehouseStorage):
-    if urlparse(storage.root_uri).scheme != "file":
+    if not is_local(storage.root_uri):
         return dg.SkipReason(f"Lists local landing zones only; {storage.root_uri} needs the store's event notifications.")
     marks = {name: FeedMark(**mark) for name, mark in json.loads(context.cursor or "{}").items()}
     unseen = {

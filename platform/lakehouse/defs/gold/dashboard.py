@@ -1,10 +1,7 @@
 """The executive dashboard: the Gold KPIs as charts in one self-contained HTML file in storage, with
 the headline figures and the revenue trend previewed in the asset's metadata."""
 
-from urllib.parse import unquote, urlparse
-
 import dagster as dg
-import fsspec
 from dagster_dbt import DbtCliResource
 
 from lakehouse.defs.gold.warehouse import GOLD, gold_key, read_gold
@@ -12,7 +9,7 @@ from lakehouse.lib.automation import GOLD_FRESHNESS, gold_automation
 from lakehouse.lib.dashboard.charts import executive_charts, to_png
 from lakehouse.lib.dashboard.figures import executive_figures
 from lakehouse.lib.dashboard.page import dashboard_html, preview_markdown
-from lakehouse.lib.storage import LakehouseStorage, join_uri
+from lakehouse.lib.storage import LakehouseStorage, is_local, join_uri, local_path, write_bytes
 from lakehouse.lib.targets import local_state_dir
 
 DASHBOARD_KEY = gold_key("executive_dashboard")
@@ -31,16 +28,9 @@ def dashboard_uri(root_uri: str) -> str:
     return join_uri(root_uri, *DASHBOARD_FILE)
 
 
-def write_file(uri: str, content: bytes) -> None:
-    filesystem, path = fsspec.core.url_to_fs(uri)
-    filesystem.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
-    filesystem.pipe_file(path, content)
-
-
 def location_metadata(uri: str) -> dg.MetadataValue:
     """A local file as a path the UI offers to copy (browsers do not follow file:// links from a page)."""
-    parsed = urlparse(uri)
-    return dg.MetadataValue.path(unquote(parsed.path)) if parsed.scheme == "file" else dg.MetadataValue.url(uri)
+    return dg.MetadataValue.path(str(local_path(uri))) if is_local(uri) else dg.MetadataValue.url(uri)
 
 
 @dg.asset(
@@ -62,7 +52,7 @@ def executive_dashboard(dbt: DbtCliResource, storage: LakehouseStorage) -> dg.Ma
     charts = executive_charts(figures)
     html = dashboard_html(figures, charts).encode()
     uri = dashboard_uri(storage.root_uri)
-    write_file(uri, html)
+    write_bytes(uri, html)
     trend = charts[0]  # the revenue trend leads the page and the preview
     return dg.MaterializeResult(metadata={
         "dashboard": location_metadata(uri),

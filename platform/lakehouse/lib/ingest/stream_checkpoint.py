@@ -7,12 +7,12 @@ marks it done in `commits/<batch>`; the offsets of the last committed batch are 
 
 import json
 
-import fsspec
+from lakehouse.lib.storage import filesystem_for
 
 
 def committed_kafka_offsets(checkpoint_uri: str) -> dict[str, dict[int, int]]:
     """topic -> partition -> next offset to read, as of the last committed micro-batch ({} before any)."""
-    fs, root = fsspec.core.url_to_fs(checkpoint_uri.replace("s3a://", "s3://", 1))
+    fs, root = filesystem_for(checkpoint_uri)
     commits = _batch_ids(fs, f"{root}/commits")
     if not commits:
         return {}
