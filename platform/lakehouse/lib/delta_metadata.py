@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import dagster as dg
+import deltalake
+import pyarrow as pa
 from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
 from pyspark.sql.types import StructType
@@ -59,3 +61,20 @@ def _number(value: str) -> int | float | str:
         except ValueError:
             pass
     return value
+
+
+def delta_log_metadata(uri: str) -> dict[str, Any]:
+    """Row count, column schema and version of a Delta table written by another engine, read with
+    delta-rs from the log and file footers: no Spark session in this process."""
+    table = deltalake.DeltaTable(uri)
+    schema = pa.schema(table.schema().to_arrow())
+    return {
+        "dagster/column_schema": dg.TableSchema(
+            columns=[dg.TableColumn(name=field.name, type=str(field.type),
+                                    constraints=dg.TableColumnConstraints(nullable=field.nullable))
+                     for field in schema]
+        ),
+        "dagster/row_count": table.to_pyarrow_dataset().count_rows(),
+        "dagster/uri": uri,
+        "delta/version": table.version(),
+    }

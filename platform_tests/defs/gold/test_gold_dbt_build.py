@@ -2,7 +2,8 @@
 
 Proves: every model and dbt test passes on DuckDB and on Spark SQL (dbt-spark's session method,
 in its own process and JVM); the marts hold the figures worked out by hand; Silver recomputed
-independently gives the same daily revenue; both engines build the same marts.
+independently gives the same daily revenue; both engines build the same marts; a Dagster run on
+Spark records each model's row count and columns from its Delta table.
 """
 
 import os
@@ -11,12 +12,16 @@ import sys
 from datetime import date
 from decimal import Decimal
 
+import dagster as dg
 import pandas as pd
 import pytest
+from dagster_dbt import DbtCliResource
 
 from handmade_silver import D0, D1, D2, EXPECTED_CURRENT_CUSTOMERS, EXPECTED_REVENUE_EUR
+from lakehouse.defs.gold.dbt_models import GOLD_PROJECT, gold_dbt_models
+from lakehouse.defs.gold.project import DBT_EXECUTABLE
 from lakehouse.defs.gold.reconciliation import compare_daily, daily_revenue_eur, read_silver
-from lakehouse.defs.gold.warehouse import duckdb_marts, read_gold
+from lakehouse.defs.gold.warehouse import duckdb_marts, gold_key, read_gold
 from lakehouse.lib.storage import LakehouseStorage
 
 pytestmark = pytest.mark.integration
@@ -113,13 +118,22 @@ def comparable(frame: pd.DataFrame) -> list[tuple]:
     return sorted(rows, key=str)
 
 
-def test_spark_builds_the_same_marts(duckdb_gold, lakehouse_home, storage):
-    dbt_build(lakehouse_home, "spark")
+def test_spark_builds_the_same_marts_and_records_their_row_counts(duckdb_gold, lakehouse_home, storage):
+    dbt = DbtCliResource(project_dir=GOLD_PROJECT, dbt_executable=DBT_EXECUTABLE, target="spark")
+    result = dg.materialize([gold_dbt_models], resources={"dbt": dbt, "storage": storage}, raise_on_error=False)
+    assert result.success
+    assert all(check.passed for check in result.get_asset_check_evaluations() if check.severity == dg.AssetCheckSeverity.ERROR)
+    recorded = {e.asset_key: e.materialization.metadata for e in result.get_asset_materialization_events()}
 
     def spark_gold(model, columns):
         return read_gold(model, columns, "spark", storage, lakehouse_home)
 
     for model in MARTS:
-        columns = duckdb_gold(model, ["*"]).columns.tolist()
-        assert comparable(spark_gold(model, columns)) == comparable(duckdb_gold(model, columns)), model
+        expected = duckdb_gold(model, ["*"])
+        columns = expected.columns.tolist()
+        assert comparable(spark_gold(model, columns)) == comparable(expected), model
+        assert recorded[gold_key(model)]["dagster/row_count"].value == len(expected), model
+        schema = recorded[gold_key(model)]["dagster/column_schema"].value
+        assert [column.name for column in schema.columns] == columns, model
+    assert recorded[gold_key("stg_orders")]["dagster/row_count"].value > 0  # staging tables are found too
     assert compare_daily(gold_revenue(spark_gold), silver_revenue(storage)).passed

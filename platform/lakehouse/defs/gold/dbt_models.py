@@ -1,20 +1,21 @@
 """The Gold dbt models as Dagster assets: one asset per model, every dbt test an asset check.
 
 Each dbt source is the Silver asset it reads, so the graph shows one lineage Bronze -> Silver -> Gold.
-A run builds the selected models with `dbt build` (tests included) and, on DuckDB, records each
-model's row count and column schema.
+A run builds the selected models with `dbt build` (tests included) and records each model's row
+count and column schema: through dbt's adapter on DuckDB, from the models' Delta tables on Spark.
 """
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from lakehouse.defs.gold.project import DBT_EXECUTABLE, dbt_vars, prepared_gold_project
-from lakehouse.defs.gold.warehouse import GOLD, gold_key
+from lakehouse.defs.gold.warehouse import GOLD, MARTS, gold_key, gold_table_uri
 from lakehouse.lib.automation import GOLD_FRESHNESS, gold_automation
+from lakehouse.lib.delta_metadata import delta_log_metadata
 from lakehouse.lib.silver import SILVER, silver_key
 from lakehouse.lib.storage import LakehouseStorage
 from lakehouse.lib.targets import local_state_dir
@@ -43,7 +44,7 @@ class GoldTranslator(DagsterDbtTranslator):
         return spec.replace_attributes(
             group_name=GOLD,
             automation_condition=gold_automation(),
-            freshness_policy=GOLD_FRESHNESS if layer == "marts" else None,
+            freshness_policy=GOLD_FRESHNESS if layer == MARTS else None,
         ).merge_attributes(tags={"layer": GOLD, "dbt_layer": layer})
 
 
@@ -52,11 +53,26 @@ def gold_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, stor
     variables = dbt_vars(dbt.target, storage.root_uri, local_state_dir())
     events = dbt.cli(["build", "--vars", json.dumps(variables)], context=context).stream()
     if dbt.target == "duckdb":
-        # Read back through dbt's adapter in this process. Not on Spark, where the models' catalog
-        # lives in dbt's own session. Column lineage is left out: it needs the sources' columns,
-        # which exist only inside dbt's run (the delta plugin registers them per invocation).
-        events = events.fetch_row_counts().fetch_column_metadata(with_column_lineage=False)
-    yield from events
+        # Read back through dbt's adapter in this process. Column lineage is left out: it needs the
+        # sources' columns, which exist only inside dbt's run (the delta plugin registers them per
+        # invocation).
+        yield from events.fetch_row_counts().fetch_column_metadata(with_column_lineage=False)
+    else:
+        # On Spark the models' catalog lives in dbt's own session, so dbt's adapter here cannot
+        # see them; their Delta tables can.
+        yield from with_delta_table_metadata(context, events, storage)
+
+
+def with_delta_table_metadata(
+    context: dg.AssetExecutionContext, events: Iterator[Any], storage: LakehouseStorage
+) -> Iterator[Any]:
+    for event in events:
+        if isinstance(event, dg.Output):
+            key = context.assets_def.keys_by_output_name[event.output_name]
+            layer = context.assets_def.specs_by_key[key].tags["dbt_layer"]
+            table = delta_log_metadata(gold_table_uri(storage, key.path[-1], layer))
+            event = event.with_metadata({**event.metadata, **table})
+        yield event
 
 
 @dg.definitions

@@ -9,13 +9,22 @@ import pandas as pd
 from deltalake import DeltaTable
 
 from lakehouse.defs.gold.project import duckdb_path
-from lakehouse.lib.storage import LakehouseStorage
+from lakehouse.lib.storage import LakehouseStorage, join_uri
 
 GOLD = "gold"  # the asset key prefix, the dbt schema and the storage folder of every Gold table
+MARTS = "marts"  # the dbt layer users read
 
 
 def gold_key(model: str) -> dg.AssetKey:
     return dg.AssetKey([GOLD, model])
+
+
+def gold_table_uri(storage: LakehouseStorage, model: str, dbt_layer: str = MARTS) -> str:
+    """Where dbt on Spark writes a model (the `location_root` of its layer in dbt_project.yml): the
+    marts at <root>/gold/<model>, staging and intermediate models below <root>/gold/<layer>/."""
+    if dbt_layer == MARTS:
+        return storage.table_uri_for(GOLD, model)
+    return join_uri(storage.root_uri, GOLD, dbt_layer, model)
 
 
 def read_gold(model: str, columns: list[str], dbt_target: str, storage: LakehouseStorage,
@@ -27,7 +36,7 @@ def read_gold(model: str, columns: list[str], dbt_target: str, storage: Lakehous
             session.execute(f"attach '{duckdb_path(state_dir)}' as warehouse (read_only)")
             # Through Arrow, as delta-rs reads: the same pandas types from either engine.
             return session.sql(f"select {', '.join(columns)} from warehouse.{GOLD}.{model}").to_arrow_table().to_pandas()
-    return DeltaTable(storage.table_uri(gold_key(model))).to_pandas(columns=columns)
+    return DeltaTable(gold_table_uri(storage, model)).to_pandas(columns=columns)
 
 
 def duckdb_marts(state_dir: Path) -> list[tuple[str, int]]:
