@@ -1,5 +1,6 @@
 """Standardisation expressions on a real Spark session."""
 
+import pycountry
 from pyspark.sql import functions as F
 
 from lakehouse.transforms.standardize import (
@@ -33,6 +34,14 @@ def test_strings_emails_countries_currencies(spark):
         (None, "x@y.io", "DE", "USD"),
         ("Bob", None, None, None),
     ]
+
+
+def test_every_country_name_and_code_maps_to_its_alpha_2_code(spark):
+    names = {country.name: country.alpha_2 for country in pycountry.countries}
+    assert "Côte d'Ivoire" in names  # quotes in names survive the SQL literal
+    df = spark.createDataFrame([(name.lower(),) for name in names], "country string")
+    got = dict(df.select("country", iso_country(F.col("country"))).collect())
+    assert got == {name.lower(): code for name, code in names.items()}
 
 
 def test_phones_become_e164_using_the_customer_country(spark):

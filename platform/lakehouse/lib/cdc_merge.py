@@ -28,6 +28,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
+from lakehouse.lib.delta_tables import table_properties
 from lakehouse.transforms.cdc import (
     CHANGE_COLUMNS,
     DELETE,
@@ -78,7 +79,7 @@ def apply_scd1(spark: SparkSession, target_uri: str, changes: DataFrame, spec: C
     table = _create_if_missing(
         spark, target_uri, _current_rows(latest, payload, truncated_before=None).schema, spec.partition_by
     )
-    truncated_before = _raise_truncate_watermark(spark, table, target_uri, batch_truncate)
+    truncated_before = _raise_truncate_watermark(spark, target_uri, batch_truncate)
 
     condition = _match(spec.keys)
     if spec.partition_by and batch_truncate is None:  # a truncate sweeps every partition
@@ -168,15 +169,13 @@ def _current_rows(latest: DataFrame, payload: Sequence[str], truncated_before: i
     return latest.select(*payload, deleted.alias(IS_DELETED), SEQUENCE, EVENT_TS)
 
 
-def _raise_truncate_watermark(
-    spark: SparkSession, table: DeltaTable, uri: str, batch_truncate: int | None
-) -> int | None:
+def _raise_truncate_watermark(spark: SparkSession, uri: str, batch_truncate: int | None) -> int | None:
     """The table's truncate watermark, raised to the batch's last truncate.
 
     Raised in its own commit before the MERGE: should the MERGE never commit, later batches already
     treat older changes as truncated, and re-applying the batch raises it to the same value.
     """
-    stored = table.detail().first()["properties"].get(TRUNCATED_BEFORE)
+    stored = table_properties(uri).get(TRUNCATED_BEFORE)
     watermark = max((int(v) for v in (stored, batch_truncate) if v is not None), default=None)
     if watermark is not None and str(watermark) != stored:
         spark.sql(f"ALTER TABLE delta.`{uri}` SET TBLPROPERTIES ('{TRUNCATED_BEFORE}' = '{watermark}')")

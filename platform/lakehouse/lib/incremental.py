@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from delta.tables import DeltaTable
+import deltalake
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+
+from lakehouse.lib.delta_tables import table_properties
 
 PROGRESS_PROPERTY = "lakehouse.progress"
 CHANGE_COLUMNS = ("_change_type", "_commit_version", "_commit_timestamp")
@@ -27,21 +29,14 @@ class Increment:
     rows: DataFrame
 
 
-def committed_progress(spark: SparkSession, consumer_uri: str) -> dict[str, int]:
+def committed_progress(consumer_uri: str) -> dict[str, int]:
     """Source URI -> last source version folded into the consumer table."""
-    if not DeltaTable.isDeltaTable(spark, consumer_uri):
-        return {}
-    properties = DeltaTable.forPath(spark, consumer_uri).detail().select("properties").first()[0] or {}
-    return json.loads(properties.get(PROGRESS_PROPERTY, "{}"))
+    return json.loads(table_properties(consumer_uri).get(PROGRESS_PROPERTY, "{}"))
 
 
 def record_progress(spark: SparkSession, consumer_uri: str, increments: list[Increment]) -> None:
     progress = json.dumps({i.source_uri: i.to_version for i in increments}, sort_keys=True)
     spark.sql(f"ALTER TABLE delta.`{consumer_uri}` SET TBLPROPERTIES ('{PROGRESS_PROPERTY}' = '{progress}')")
-
-
-def latest_version(spark: SparkSession, uri: str) -> int:
-    return DeltaTable.forPath(spark, uri).history(1).select("version").first()[0]
 
 
 def read_increment(spark: SparkSession, source_uri: str, since_version: int | None) -> Increment:
@@ -50,7 +45,7 @@ def read_increment(spark: SparkSession, source_uri: str, since_version: int | No
     Sources are append-only (Bronze) or publish their changes; only inserts and post-update
     images are new facts for the consumer.
     """
-    current = latest_version(spark, source_uri)
+    current = deltalake.DeltaTable(source_uri, without_files=True).version()  # from the log with delta-rs, without a Spark job
     if since_version is None:
         rows = spark.read.format("delta").option("versionAsOf", current).load(source_uri)
         return Increment(source_uri, None, current, rows)

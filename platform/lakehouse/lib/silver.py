@@ -72,7 +72,7 @@ def materialize_silver(
 ) -> dg.MaterializeResult:
     started = datetime.now(timezone.utc)
     target = storage.table_uri(table.key)
-    progress = {} if full_refresh else committed_progress(spark, target)
+    progress = {} if full_refresh else committed_progress(target)
     increments = {
         name: read_increment(spark, storage.table_uri(source), progress.get(storage.table_uri(source)))
         for name, source in table.sources.items()

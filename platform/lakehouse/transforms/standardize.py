@@ -47,10 +47,19 @@ def _country_lookup() -> dict[str, str]:
     return lookup
 
 
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+@cache
+def _country_map_sql() -> str:
+    # One SQL literal: a map built from a thousand F.lit calls costs a second of py4j round trips per use.
+    return "map(" + ", ".join(f"{_sql_string(k)}, {_sql_string(v)}" for k, v in _country_lookup().items()) + ")"
+
+
 def iso_country(column: Column) -> Column:
     """ISO 3166 alpha-2 code from a code or an English name in any case; NULL if unknown."""
-    mapping = F.create_map(*[F.lit(x) for pair in _country_lookup().items() for x in pair])
-    return mapping[F.upper(clean_string(column))]
+    return F.expr(_country_map_sql())[F.upper(clean_string(column))]
 
 
 @cache
