@@ -3,7 +3,8 @@
 Analysts and notebooks read these; the raw values stay in Silver, which only the platform's own
 jobs (and the Gold marts, which take no PII columns) read. The copies are generated from the contracts: tagging a column as PII is
 all it takes for it to be hashed here. Each run rewrites the copy from the current Silver table
-(live rows only), so a masked table never holds a value Silver no longer has.
+(live rows only), so a masked table never holds a value Silver no longer has. The copies follow
+Silver on the Gold cadence (a whole-table rewrite is too heavy to repeat at every Silver update).
 """
 
 import dagster as dg
@@ -11,6 +12,7 @@ from dagster_pyspark import LazyPySparkResource
 from pyspark.sql import functions as F
 
 from lakehouse.defs.silver.tables import SILVER_TABLES
+from lakehouse.lib.automation import gold_automation
 from lakehouse.lib.cdc_merge import IS_DELETED
 from lakehouse.lib.delta_metadata import delta_table_metadata
 from lakehouse.lib.quality.contracts import contract_owner, pii_columns
@@ -40,6 +42,7 @@ def masked_asset(table: SilverTable) -> dg.AssetsDefinition:
         kinds={"spark", "delta"},
         owners=[contract_owner(table.contract)],
         tags={"layer": ANALYST, "pii": "masked"},
+        automation_condition=gold_automation(),
     )
     def _masked(spark: LazyPySparkResource, storage: LakehouseStorage, pii: PiiMasking) -> dg.MaterializeResult:
         session = spark.spark_session
