@@ -22,4 +22,4 @@ def table_properties(uri: str) -> dict[str, str]:
     """
     if not deltalake.DeltaTable.is_deltatable(uri):
         return {}
-    return dict(deltalake.DeltaTable(uri, without_files=True).metadata().configuration)
+    return dict(deltalake.DeltaTable(uri).metadata().configuration)

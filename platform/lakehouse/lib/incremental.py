@@ -45,7 +45,7 @@ def read_increment(spark: SparkSession, source_uri: str, since_version: int | No
     Sources are append-only (Bronze) or publish their changes; only inserts and post-update
     images are new facts for the consumer.
     """
-    current = deltalake.DeltaTable(source_uri, without_files=True).version()  # from the log with delta-rs, without a Spark job
+    current = deltalake.DeltaTable(source_uri).version()  # from the log with delta-rs, without a Spark job
     if since_version is None:
         rows = spark.read.format("delta").option("versionAsOf", current).load(source_uri)
         return Increment(source_uri, None, current, rows)
