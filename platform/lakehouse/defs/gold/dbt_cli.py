@@ -24,14 +24,17 @@ from lakehouse.lib.targets import local_state_dir
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    target_option = argparse.ArgumentParser(add_help=False)
-    target_option.add_argument("--target", "-t")
-    chosen = target_option.parse_known_args(args)[0].target
-    target = chosen or dbt_target()
+    given = argparse.ArgumentParser(add_help=False)
+    given.add_argument("--target", "-t")
+    given.add_argument("--target-path")
+    chosen = given.parse_known_args(args)[0]
+    target = chosen.target or dbt_target()
     variables = dbt_vars(target, local_lake_root(), local_state_dir())
     command = [
-        DBT_EXECUTABLE, *args, *([] if chosen else ["--target", target]),
-        "--target-path", str(HAND_RUN_TARGET_PATH), "--vars", json.dumps(variables),
+        DBT_EXECUTABLE, *args,
+        *([] if chosen.target else ["--target", target]),
+        *([] if chosen.target_path else ["--target-path", str(HAND_RUN_TARGET_PATH)]),
+        "--vars", json.dumps(variables),
     ]
     return subprocess.call(command, cwd=DBT_PROJECT_DIR)
 
