@@ -9,17 +9,21 @@ from datetime import timedelta
 
 import dagster as dg
 
+from lakehouse.lib.partitions import DAY_PARTITIONED_TAG
+
 # A Silver table also fed by Kafka reads the files alone until a broker delivered something, so a
 # Kafka Bronze table never materialized must not hold it back.
 STREAM_SOURCES = dg.AssetSelection.kind("kafka")
+# Nor a day-partitioned table's days without events.
+DAY_PARTITIONED = dg.AssetSelection.tag(*DAY_PARTITIONED_TAG)
 GOLD_REFRESH_CRON = "*/15 * * * *"
 
 
 def silver_automation() -> dg.AutomationCondition:
-    """Eager, ignoring missing stream sources. A run that already updated a table together with its
-    source (the Kafka sensor's Bronze-and-Silver runs) does not trigger it again."""
+    """Eager, ignoring missing stream sources and missing days. A run that already updated a table
+    together with its source (the Kafka sensor's Bronze-and-Silver runs) does not trigger it again."""
     return dg.AutomationCondition.eager().replace(
-        "any_deps_missing", dg.AutomationCondition.any_deps_missing().ignore(STREAM_SOURCES)
+        "any_deps_missing", dg.AutomationCondition.any_deps_missing().ignore(STREAM_SOURCES | DAY_PARTITIONED)
     )
 
 

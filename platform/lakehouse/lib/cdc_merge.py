@@ -68,6 +68,15 @@ class MergeStats:
     rows_deleted: int
 
 
+@dataclass(frozen=True)
+class RewriteStats:
+    """What a rewrite of partitions committed: its table version, the rows written, the files they replaced."""
+
+    version: int
+    rows_written: int
+    files_replaced: int
+
+
 def apply_scd1(spark: SparkSession, target_uri: str, changes: DataFrame, spec: ChangeSpec) -> MergeStats:
     """Upserts the last change of each key and tombstones deletes; creates the table on first use.
 
@@ -98,6 +107,25 @@ def apply_scd1(spark: SparkSession, target_uri: str, changes: DataFrame, spec: C
         )
     merge.execute()
     return _last_commit_stats(table)
+
+
+def replace_scd1_partitions(
+    spark: SparkSession, target_uri: str, changes: DataFrame, spec: ChangeSpec, where: str
+) -> RewriteStats:
+    """Replaces the rows of the partitions matching `where` (SQL on `spec.partition_by`) with the last
+    change of each key in `changes`, which must hold every change of those partitions.
+
+    One atomic overwrite of those partitions (Delta's `replaceWhere`), files of the others untouched;
+    the rows are those `apply_scd1` would leave after applying the same changes to an empty table.
+    """
+    payload = _payload_columns(changes, spec)
+    truncated_before = _raise_truncate_watermark(spark, target_uri, _last_truncate(changes))
+    rows = _current_rows(latest_per_key(changes.where(F.col(OP) != TRUNCATE), spec.keys), payload, truncated_before)
+    table = _create_if_missing(spark, target_uri, rows.schema, spec.partition_by)
+    rows.write.format("delta").mode("overwrite").option("replaceWhere", where).save(target_uri)
+    last = table.history(1).select("version", "operationMetrics").first()
+    return RewriteStats(version=last["version"], rows_written=int(last["operationMetrics"]["numOutputRows"]),
+                        files_replaced=int(last["operationMetrics"].get("numRemovedFiles", 0)))
 
 
 def apply_scd2(

@@ -10,21 +10,25 @@ One materialization of a Silver table:
      sequence, so re-reading an increment after a crash changes nothing;
   5. records the source versions read, one event-log row, and the accounting as metadata.
 
+A run over a range of days (partitioned tables) instead reads the whole of its sources, keeps the
+changes of those days and replaces just those partitions, quarantine rows included.
+
 Quarantined rows are written before the MERGE, once per batch of source versions, so a re-run
 after a crash between the two does not quarantine them twice.
 """
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import dagster as dg
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 
-from lakehouse.lib.cdc_merge import ChangeSpec, MergeStats, apply_scd1, apply_scd2
+from lakehouse.lib.cdc_merge import ChangeSpec, MergeStats, RewriteStats, apply_scd1, apply_scd2, replace_scd1_partitions
 from lakehouse.lib.delta_metadata import delta_table_metadata
 from lakehouse.lib.incremental import Increment, committed_progress, read_increment, record_progress
+from lakehouse.lib.partitions import days_predicate, describe_days, run_days
 from lakehouse.lib.quality.contracts import Contract, column_schema, spark_schema, table_keys
 from lakehouse.lib.quality.event_log import TableEvent, append_event, event_log_uri
 from lakehouse.lib.quality.expectations import Expectation, evaluate
@@ -56,6 +60,8 @@ class SilverTable:
     history_of: Sequence[str] = field(default=())  # SCD2 tracked columns; empty: SCD1 current state
     change_keys: Sequence[str] = field(default=())  # the entity key, when the table key differs (SCD2)
     partition_by: Sequence[str] = field(default=())  # SCD1 only; fixed per key (see cdc_merge.ChangeSpec)
+    # Days of `partition_by[0]` (a date): a run over some days rebuilds just those (lakehouse.lib.partitions).
+    partitions_def: dg.TimeWindowPartitionsDefinition | None = None
 
     @property
     def key(self) -> dg.AssetKey:
@@ -72,27 +78,43 @@ def materialize_silver(
 ) -> dg.MaterializeResult:
     started = datetime.now(timezone.utc)
     target = storage.table_uri(table.key)
-    progress = {} if full_refresh else committed_progress(target)
+    days = run_days(context)
+    if days and full_refresh:
+        raise dg.Failure(f"silver.{table.name}: a run over days rebuilds them from Bronze already; "
+                         "full_refresh is for unpartitioned runs")
+    progress = {} if full_refresh or days else committed_progress(target)
     increments = {
         name: read_increment(spark, storage.table_uri(source), progress.get(storage.table_uri(source)))
         for name, source in table.sources.items()
     }
     lookups = {name: spark.read.format("delta").load(storage.table_uri(key)) for name, key in table.lookups.items()}
     changes = table.changes(**{name: inc.rows for name, inc in increments.items()}, **lookups)
+    rewritten = days_predicate(table.partition_by[0], days) if days else None
+    if rewritten:
+        changes = changes.where(rewritten)
     keys = table_keys(table.contract)
     with evaluate(changes, [APPLICABLE, *table.expectations], keys, f"{SILVER}.{table.name}") as evaluation:
         if not evaluation.identity_holds:  # checked before anything is written
             raise dg.Failure(f"silver.{table.name}: rows in != out + dropped + quarantined: {evaluation.metadata()}")
-        if full_refresh:
-            replace_quarantine(evaluation, quarantine_uri(storage, table.key))
+        if full_refresh or rewritten:
+            replace_quarantine(evaluation, quarantine_uri(storage, table.key), where=rewritten)
         else:
             append_quarantine(evaluation, quarantine_uri(storage, table.key), batch=f"{SILVER}.{table.name}",
                               batch_version=_batch_version(increments.values()))
         kept = evaluation.kept.select(*table.payload, *CHANGE_COLUMNS)
-        stats = _apply(spark, storage, table, target, kept, full_refresh) if evaluation.rows_out or full_refresh else None
+        if rewritten:
+            stats = replace_scd1_partitions(spark, target, kept, _change_spec(table), rewritten)
+        elif evaluation.rows_out or full_refresh:
+            stats = _apply(spark, storage, table, target, kept, full_refresh)
+            _report_days_applied(context, table, kept)
+        else:
+            stats = None
     if not DeltaTable.isDeltaTable(spark, target):
         raise dg.Failure(f"silver.{table.name}: its Bronze sources have no applicable rows yet")
-    record_progress(spark, target, list(increments.values()))
+    if not days:
+        # A rebuild of some days read all of Bronze but applied only those days: the next
+        # unpartitioned run still applies everything added since the last one (idempotently).
+        record_progress(spark, target, list(increments.values()))
     append_event(spark, event_log_uri(storage), TableEvent.from_evaluation(
         evaluation, run_id=context.run.run_id, delta_version=stats.version if stats else None,
         started_at=started, finished_at=datetime.now(timezone.utc),
@@ -104,12 +126,29 @@ def materialize_silver(
         "dagster/column_schema": column_schema(table.contract),
         **evaluation.metadata(),
         **sources,
-        **(_merge_metadata(stats) if stats else {"merge": "nothing new to apply"}),
+        **_write_metadata(stats, days),
     })
 
 
+def _report_days_applied(context: dg.AssetExecutionContext, table: SilverTable, kept: DataFrame) -> None:
+    """An unpartitioned run of a day-partitioned table also records a materialization of every day it
+    changed, so the days' status in the catalog, and the automation of tables downstream, see them."""
+    if not table.partitions_def:
+        return
+    day_keys = set(table.partitions_def.get_partition_keys())
+    changed = sorted(str(row[0]) for row in kept.select(table.partition_by[0]).distinct().collect() if row[0])
+    for day in changed:
+        if day in day_keys:  # days outside the partitions (before the first day) are in the table all the same
+            context.log_event(dg.AssetMaterialization(asset_key=table.key, partition=day,
+                                                      metadata={"applied_by": "incremental run"}))
+
+
+def _change_spec(table: SilverTable) -> ChangeSpec:
+    return ChangeSpec(tuple(table.change_keys or table_keys(table.contract)), tuple(table.partition_by))
+
+
 def _apply(spark, storage, table: SilverTable, target: str, kept: DataFrame, full_refresh: bool) -> MergeStats:
-    spec = ChangeSpec(tuple(table.change_keys or table_keys(table.contract)), tuple(table.partition_by))
+    spec = _change_spec(table)
     log_uri = join_uri(storage.system_uri("change_log"), *table.key.path)
     if full_refresh:
         # A full refresh rebuilds from Bronze: the tables keep their Delta history, their rows are replaced.
@@ -127,6 +166,11 @@ def _batch_version(increments: Iterable[Increment]) -> int:
     return sum(inc.to_version + 1 for inc in increments)
 
 
-def _merge_metadata(stats: MergeStats) -> dict:
+def _write_metadata(stats: MergeStats | RewriteStats | None, days: tuple[date, date] | None) -> dict:
+    if isinstance(stats, RewriteStats):
+        return {"partitions/rewritten": describe_days(days), "partitions/rows_written": stats.rows_written,
+                "partitions/files_replaced": stats.files_replaced}
+    if stats is None:
+        return {"merge": "nothing new to apply"}
     return {"merge/rows_inserted": stats.rows_inserted, "merge/rows_updated": stats.rows_updated,
             "merge/rows_deleted": stats.rows_deleted}

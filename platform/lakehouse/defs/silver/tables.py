@@ -8,6 +8,7 @@ from dagster_pyspark import LazyPySparkResource
 from lakehouse.defs.silver import contracts as c
 from lakehouse.defs.silver.stream_sources import KAFKA_BRONZE_KEYS, kafka_bronze, without_missing_streams
 from lakehouse.lib.automation import STREAMED_FRESHNESS, silver_automation
+from lakehouse.lib.partitions import DAY_PARTITIONED_TAG, daily_event_partitions
 from lakehouse.lib.quality.checks import contract_checks, freshness_check, referential_integrity_check
 from lakehouse.lib.quality.contracts import column_schema, contract_owner
 from lakehouse.lib.quality.expectations import Expectation
@@ -98,6 +99,7 @@ SILVER_TABLES = (
         sources={"clicks": bronze("web_clickstream"), "click_stream": kafka_bronze(topics.CLICKSTREAM)},
         changes=t.click_changes,
         partition_by=("event_date",),  # an event's day never changes; new events touch only their days
+        partitions_def=daily_event_partitions(),
         expectations=[
             Expectation("has_time", "event_ts IS NOT NULL", "quarantine", "an event has a time"),
             Expectation("known_type", "event_type IS NOT NULL", "drop", "events without a type are noise"),
@@ -165,9 +167,13 @@ def silver_asset(table: SilverTable) -> dg.AssetsDefinition:
         description=table.description,
         kinds={"spark", "delta"},
         owners=[contract_owner(table.contract)],
-        tags={"layer": "silver"},
+        tags={"layer": "silver", **dict([DAY_PARTITIONED_TAG] if table.partitions_def else [])},
         metadata={"dagster/column_schema": column_schema(table.contract)},
-        automation_condition=silver_automation(),
+        # Eager automation of a day-partitioned asset would request runs of the latest day only; these
+        # tables follow their Bronze with unpartitioned runs of a sensor instead (automation/event_tables_sensor.py).
+        automation_condition=None if table.partitions_def else silver_automation(),
+        partitions_def=table.partitions_def,
+        backfill_policy=dg.BackfillPolicy.single_run() if table.partitions_def else None,
         freshness_policy=STREAMED_FRESHNESS if KAFKA_BRONZE_KEYS & set(table.sources.values()) else None,
         # The heavier SCD2 history rebuild goes after every other ready step of a run (Bronze and the
         # current-state tables read in real time), not before them.
@@ -184,7 +190,10 @@ def silver_asset(table: SilverTable) -> dg.AssetsDefinition:
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    checks = [check for table in SILVER_TABLES for check in contract_checks(table.key, table.contract)]
+    checks = [
+        check for table in SILVER_TABLES
+        for check in contract_checks(table.key, table.contract, day_column=table.partition_by[0] if table.partitions_def else None)
+    ]
     # Orphans are reported, not blocking: a source that lost a file leaves lines without their
     # order, and Gold should still see every order it has.
     checks += [

@@ -27,6 +27,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse.lib.cdc_merge import IS_DELETED
+from lakehouse.lib.partitions import days_predicate, describe_days, run_days
 from lakehouse.lib.quality.contracts import Contract, table_keys, table_name
 from lakehouse.lib.quality.expectations import MAX_EXAMPLES
 from lakehouse.lib.storage import LakehouseStorage
@@ -36,11 +37,15 @@ TableUriFn = Callable[[LakehouseStorage, dg.AssetKey], str]
 
 def contract_checks(
     asset_key: dg.AssetKey, model: Contract, table_uri_fn: TableUriFn = LakehouseStorage.table_uri,
+    day_column: str | None = None,
 ) -> list[dg.AssetChecksDefinition]:
-    """The checks every table with a contract gets; `table_uri_fn(storage, asset_key)` locates the table."""
-    checks = [_validation_check(asset_key, model, table_uri_fn)]
+    """The checks every table with a contract gets; `table_uri_fn(storage, asset_key)` locates the table.
+
+    For a table partitioned by day on `day_column`, a run over some days checks the rows of those days.
+    """
+    checks = [_validation_check(asset_key, model, table_uri_fn, day_column)]
     if table_keys(model):
-        checks.append(_unique_key_check(asset_key, table_keys(model), table_uri_fn))
+        checks.append(_unique_key_check(asset_key, table_keys(model), table_uri_fn, day_column))
     return [*checks, *dg.build_column_schema_change_checks(assets=[asset_key])]
 
 
@@ -97,7 +102,9 @@ def freshness_check(
     return check
 
 
-def _validation_check(asset_key: dg.AssetKey, model: Contract, table_uri_fn: TableUriFn) -> dg.AssetChecksDefinition:
+def _validation_check(
+    asset_key: dg.AssetKey, model: Contract, table_uri_fn: TableUriFn, day_column: str | None,
+) -> dg.AssetChecksDefinition:
     schema = copy.copy(model.to_schema())
     # Key uniqueness has its own check with example keys; validating it here too would group the table twice.
     schema.unique = None
@@ -107,8 +114,10 @@ def _validation_check(asset_key: dg.AssetKey, model: Contract, table_uri_fn: Tab
         asset=asset_key, name="contract", blocking=True,
         description=f"Rows satisfy the {table_name(model)} contract: types, nullability, column checks",
     )
-    def contract(spark: LazyPySparkResource, storage: LakehouseStorage) -> dg.AssetCheckResult:
-        df = _read(spark, table_uri_fn(storage, asset_key))
+    def contract(
+        context: dg.AssetCheckExecutionContext, spark: LazyPySparkResource, storage: LakehouseStorage,
+    ) -> dg.AssetCheckResult:
+        df, checked = _read_checked(context, spark, table_uri_fn(storage, asset_key), day_column)
         if IS_DELETED in df.columns:
             df = df.where(~F.col(IS_DELETED))
         # pandera's pyspark backend reports errors on the returned frame instead of raising.
@@ -122,16 +131,22 @@ def _validation_check(asset_key: dg.AssetKey, model: Contract, table_uri_fn: Tab
             passed=not failures,
             severity=dg.AssetCheckSeverity.ERROR,
             description="; ".join(f"{f['column']}: {f['check']}" for f in failures) or None,
-            metadata={"failed_checks": len(failures), "failures": dg.MetadataValue.json(failures)},
+            metadata={"failed_checks": len(failures), "failures": dg.MetadataValue.json(failures), **checked},
         )
 
     return contract
 
 
-def _unique_key_check(asset_key: dg.AssetKey, keys: list[str], table_uri_fn: TableUriFn) -> dg.AssetChecksDefinition:
+def _unique_key_check(
+    asset_key: dg.AssetKey, keys: list[str], table_uri_fn: TableUriFn, day_column: str | None,
+) -> dg.AssetChecksDefinition:
+    # A key's day never changes (lakehouse.lib.partitions), so keys unique within each day are unique.
     @dg.asset_check(asset=asset_key, name="unique_key", blocking=True, description=f"One row per ({', '.join(keys)})")
-    def unique_key(spark: LazyPySparkResource, storage: LakehouseStorage) -> dg.AssetCheckResult:
-        duplicates = _read(spark, table_uri_fn(storage, asset_key)).groupBy(*keys).count().where("count > 1")
+    def unique_key(
+        context: dg.AssetCheckExecutionContext, spark: LazyPySparkResource, storage: LakehouseStorage,
+    ) -> dg.AssetCheckResult:
+        df, checked = _read_checked(context, spark, table_uri_fn(storage, asset_key), day_column)
+        duplicates = df.groupBy(*keys).count().where("count > 1")
         examples = _rows(duplicates.limit(MAX_EXAMPLES))
         return dg.AssetCheckResult(
             passed=not examples,
@@ -139,6 +154,7 @@ def _unique_key_check(asset_key: dg.AssetKey, keys: list[str], table_uri_fn: Tab
             metadata={
                 "duplicated_keys": duplicates.count() if examples else 0,
                 "examples": dg.MetadataValue.json(examples),
+                **checked,
             },
         )
 
@@ -147,6 +163,17 @@ def _unique_key_check(asset_key: dg.AssetKey, keys: list[str], table_uri_fn: Tab
 
 def _read(spark: LazyPySparkResource, uri: str) -> DataFrame:
     return spark.spark_session.read.format("delta").load(uri)
+
+
+def _read_checked(
+    context: dg.AssetCheckExecutionContext, spark: LazyPySparkResource, uri: str, day_column: str | None,
+) -> tuple[DataFrame, dict[str, str]]:
+    """The rows a check looks at: the whole table, or the days the run rewrote; and metadata saying which."""
+    df = _read(spark, uri)
+    days = run_days(context.op_execution_context) if day_column else None
+    if days is None:
+        return df, {}
+    return df.where(days_predicate(day_column, days)), {"checked_days": describe_days(days)}
 
 
 def _failing_examples(

@@ -32,8 +32,15 @@ def append_quarantine(evaluation: Evaluation, uri: str, *, batch: str, batch_ver
          .option("txnAppId", batch).option("txnVersion", batch_version).save(uri))
 
 
-def replace_quarantine(evaluation: Evaluation, uri: str) -> None:
-    """Replace the quarantine with the evaluation's rows: a full rebuild judges every row again."""
-    if evaluation.rows_quarantined or DeltaTable.isDeltaTable(evaluation.quarantined.sparkSession, uri):
-        (evaluation.quarantined.write.format("delta").mode("overwrite").option("overwriteSchema", "true")
-         .save(uri))
+def replace_quarantine(evaluation: Evaluation, uri: str, where: str | None = None) -> None:
+    """Replace the quarantine with the evaluation's rows: a full rebuild judges every row again.
+
+    With `where` (SQL), only the quarantined rows matching it are replaced: a rebuild of some days.
+    """
+    if not (evaluation.rows_quarantined or DeltaTable.isDeltaTable(evaluation.quarantined.sparkSession, uri)):
+        return
+    writer = evaluation.quarantined.write.format("delta").mode("overwrite")
+    if where is None:
+        writer.option("overwriteSchema", "true").save(uri)
+    else:  # Delta refuses a schema overwrite with replaceWhere; the contract may have gained columns
+        writer.option("replaceWhere", where).option("mergeSchema", "true").save(uri)
