@@ -42,8 +42,7 @@ class DeltaIOManager(dg.ConfigurableIOManager):
         writer.save(uri)
         context.add_output_metadata(
             delta_table_metadata(
-                self.spark.spark_session, uri,
-                partitioned=context.has_asset_partitions, table_name=".".join(context.asset_key.path),
+                uri, partitioned=context.has_asset_partitions, table_name=".".join(context.asset_key.path),
             )
         )
 

@@ -1,14 +1,17 @@
-"""Materialization metadata of a Delta table: what the catalog shows for every table we write."""
+"""Materialization metadata of a Delta table: what the catalog shows for every table we write.
+
+Read from the Delta log with delta-rs (milliseconds, no Spark job), whichever engine wrote the
+table: Spark for Bronze and Silver, dbt (DuckDB or Spark) for Gold.
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import dagster as dg
 import deltalake
 import pyarrow as pa
-from delta.tables import DeltaTable
-from pyspark.sql import SparkSession
 from pyspark.sql.types import StructType
 
 
@@ -26,55 +29,45 @@ def column_schema(schema: StructType) -> dg.TableSchema:
     )
 
 
-def delta_table_metadata(
-    spark: SparkSession, uri: str, *, partitioned: bool = False, table_name: str | None = None
-) -> dict[str, Any]:
+def delta_table_metadata(uri: str, *, partitioned: bool = False, table_name: str | None = None) -> dict[str, Any]:
     """Row count, Delta version, URI, the last operation's metrics and the column schema.
 
     For a partitioned write, the rows of the partitions just written (from the commit's own
     metrics, not a second pass over the data) go in `dagster/partition_row_count`.
     """
-    table = DeltaTable.forPath(spark, uri)
-    last = table.history(1).select("version", "operation", "operationMetrics").first()
-    df = table.toDF()
-    # Delta answers count(*) from the file statistics in its log, without scanning data files.
-    row_count = df.count()
-    metrics = {k: _number(v) for k, v in (last["operationMetrics"] or {}).items()}
+    table = deltalake.DeltaTable(uri)
+    [last] = table.history(1)
+    metrics = {k: _number(v) for k, v in (last.get("operationMetrics") or {}).items()}
     # Dagster's standard table keys: the catalog renders them and schema-change checks read them.
     metadata: dict[str, Any] = {
-        "dagster/column_schema": column_schema(df.schema),
-        "dagster/row_count": row_count,
+        # A Delta schema is Spark's StructType in JSON: the same type names whoever wrote the table.
+        "dagster/column_schema": column_schema(StructType.fromJson(json.loads(table.schema().to_json()))),
+        "dagster/row_count": _row_count(table),
         "dagster/partition_row_count": metrics.get("numOutputRows") if partitioned else None,
         "dagster/table_name": table_name,
         "dagster/uri": uri,
-        "delta/version": last["version"],
-        "delta/operation": last["operation"],
+        "delta/version": table.version(),
+        "delta/operation": last.get("operation"),
         "delta/operation_metrics": metrics,
     }
     return {k: v for k, v in metadata.items() if v is not None}
 
 
-def _number(value: str) -> int | float | str:
+def _row_count(table: deltalake.DeltaTable) -> int:
+    """From the row counts the log keeps per file; from the files' footers when a writer left them out
+    or rows were deleted in place (deletion vectors)."""
+    files = pa.table(table.get_add_actions(flatten=True))
+    counts = files.column("num_records") if "num_records" in files.column_names else None
+    in_place_deletes = any(name.startswith("deletion_vector") for name in files.column_names)
+    if counts is None or counts.null_count or in_place_deletes:
+        return table.to_pyarrow_dataset().count_rows()
+    return sum(counts.to_pylist())
+
+
+def _number(value: Any) -> int | float | str:
     for cast in (int, float):
         try:
             return cast(value)
-        except ValueError:
+        except (TypeError, ValueError):
             pass
     return value
-
-
-def delta_log_metadata(uri: str) -> dict[str, Any]:
-    """Row count, column schema and version of a Delta table written by another engine, read with
-    delta-rs from the log and file footers: no Spark session in this process."""
-    table = deltalake.DeltaTable(uri)
-    schema = pa.schema(table.schema().to_arrow())
-    return {
-        "dagster/column_schema": dg.TableSchema(
-            columns=[dg.TableColumn(name=field.name, type=str(field.type),
-                                    constraints=dg.TableColumnConstraints(nullable=field.nullable))
-                     for field in schema]
-        ),
-        "dagster/row_count": table.to_pyarrow_dataset().count_rows(),
-        "dagster/uri": uri,
-        "delta/version": table.version(),
-    }

@@ -122,7 +122,7 @@ def materialize_silver(
     sources = {f"source/{name}": f"v{inc.from_version}..v{inc.to_version}" if inc.from_version is not None
                else f"full at v{inc.to_version}" for name, inc in increments.items()}
     return dg.MaterializeResult(metadata={
-        **delta_table_metadata(spark, target, table_name=f"{SILVER}.{table.name}"),
+        **delta_table_metadata(target, table_name=f"{SILVER}.{table.name}"),
         "dagster/column_schema": column_schema(table.contract),
         **evaluation.metadata(),
         **sources,

@@ -43,7 +43,7 @@ class OrderRows(dg.Config):
 def write(spark: LazyPySparkResource, storage: LakehouseStorage, key: dg.AssetKey, rows, ddl: str) -> dg.MaterializeResult:
     uri = storage.table_uri(key)
     spark.spark_session.createDataFrame(rows, ddl).write.format("delta").mode("overwrite").save(uri)
-    return dg.MaterializeResult(metadata=delta_table_metadata(spark.spark_session, uri))
+    return dg.MaterializeResult(metadata=delta_table_metadata(uri))
 
 
 @dg.asset(key=ORDERS)

@@ -52,7 +52,7 @@ def masked_asset(table: SilverTable) -> dg.AssetsDefinition:
         uri = storage.table_uri(masked_key(table))
         masked = pii.mask(rows.drop(*BOOKKEEPING), table.contract)
         masked.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(uri)
-        return dg.MaterializeResult(metadata=delta_table_metadata(session, uri, table_name=f"{ANALYST}.{table.name}"))
+        return dg.MaterializeResult(metadata=delta_table_metadata(uri, table_name=f"{ANALYST}.{table.name}"))
 
     return _masked
 

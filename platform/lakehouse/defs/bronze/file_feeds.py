@@ -35,7 +35,7 @@ def bronze_file_feed_asset(feed: FileFeed) -> dg.AssetsDefinition:
             ledger=IngestLedger(session, storage.system_uri("ingest_ledger")),
             log=context.log,
         )
-        table_metadata = delta_table_metadata(session, table_uri, table_name=f"{BRONZE}.{feed.name}") if report.batch_id or report.recovered_batch else {}
+        table_metadata = delta_table_metadata(table_uri, table_name=f"{BRONZE}.{feed.name}") if report.batch_id or report.recovered_batch else {}
         return dg.MaterializeResult(metadata={**report.metadata(), **table_metadata})
 
     return _bronze

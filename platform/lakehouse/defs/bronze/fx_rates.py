@@ -36,5 +36,5 @@ def fx_rates(context: dg.AssetExecutionContext, spark: LazyPySparkResource, stor
                 metadata={"resume_cursor": str(exc.cursor), "status": str(exc.status)},
                 allow_retries=True,
             ) from exc
-    table_metadata = delta_table_metadata(session, table_uri, table_name="bronze.fx_rates") if report.rows else {}
+    table_metadata = delta_table_metadata(table_uri, table_name="bronze.fx_rates") if report.rows else {}
     return dg.MaterializeResult(metadata={**report.metadata(), **table_metadata})

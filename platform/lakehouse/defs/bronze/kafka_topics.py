@@ -85,7 +85,7 @@ def bronze_kafka_asset(feed: KafkaFeed) -> dg.AssetsDefinition:
             max_offsets_per_trigger=config.max_offsets_per_trigger,
         )
         context.log.info(f"{feed.topic}: {report.rows} record(s) in {report.micro_batches} commit(s)")
-        table_metadata = delta_table_metadata(session, table_uri, table_name=f"{BRONZE}.{feed.table}") if report.rows else {}
+        table_metadata = delta_table_metadata(table_uri, table_name=f"{BRONZE}.{feed.table}") if report.rows else {}
         yield dg.MaterializeResult(metadata={**report.metadata(), **table_metadata})
 
     return _bronze

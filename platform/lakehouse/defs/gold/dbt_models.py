@@ -15,7 +15,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from lakehouse.defs.gold.project import DBT_EXECUTABLE, dbt_vars, prepared_gold_project
 from lakehouse.defs.gold.warehouse import GOLD, MARTS, gold_key, gold_table_uri
 from lakehouse.lib.automation import GOLD_FRESHNESS, gold_automation
-from lakehouse.lib.delta_metadata import delta_log_metadata
+from lakehouse.lib.delta_metadata import delta_table_metadata
 from lakehouse.lib.silver import SILVER, silver_key
 from lakehouse.lib.storage import LakehouseStorage
 from lakehouse.lib.targets import local_state_dir
@@ -70,7 +70,7 @@ def with_delta_table_metadata(
         if isinstance(event, dg.Output):
             key = context.assets_def.keys_by_output_name[event.output_name]
             layer = context.assets_def.specs_by_key[key].tags["dbt_layer"]
-            table = delta_log_metadata(gold_table_uri(storage, key.path[-1], layer))
+            table = delta_table_metadata(gold_table_uri(storage, key.path[-1], layer))
             event = event.with_metadata({**event.metadata, **table})
         yield event
 
