@@ -28,7 +28,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
-from lakehouse.lib.delta_tables import table_properties
+from lakehouse.lib.delta_tables import last_commit, table_properties
 from lakehouse.transforms.cdc import (
     CHANGE_COLUMNS,
     DELETE,
@@ -106,7 +106,7 @@ def apply_scd1(spark: SparkSession, target_uri: str, changes: DataFrame, spec: C
             truncated, {IS_DELETED: F.lit(True)}
         )
     merge.execute()
-    return _last_commit_stats(table)
+    return _last_commit_stats(target_uri)
 
 
 def replace_scd1_partitions(
@@ -121,9 +121,9 @@ def replace_scd1_partitions(
     payload = _payload_columns(changes, spec)
     truncated_before = _raise_truncate_watermark(spark, target_uri, _last_truncate(changes))
     rows = _current_rows(latest_per_key(changes.where(F.col(OP) != TRUNCATE), spec.keys), payload, truncated_before)
-    table = _create_if_missing(spark, target_uri, rows.schema, spec.partition_by)
+    _create_if_missing(spark, target_uri, rows.schema, spec.partition_by)
     rows.write.format("delta").mode("overwrite").option("replaceWhere", where).save(target_uri)
-    last = table.history(1).select("version", "operationMetrics").first()
+    last = last_commit(target_uri)
     return RewriteStats(version=last["version"], rows_written=int(last["operationMetrics"]["numOutputRows"]),
                         files_replaced=int(last["operationMetrics"].get("numRemovedFiles", 0)))
 
@@ -173,7 +173,7 @@ def apply_scd2(
         .whenNotMatchedInsert(condition=~F.col(f"s.{_OBSOLETE}"), values=_values("s", columns))
         .execute()
     )
-    return _last_commit_stats(table)
+    return _last_commit_stats(target_uri)
 
 
 def _payload_columns(changes: DataFrame, spec: ChangeSpec) -> list[str]:
@@ -260,8 +260,8 @@ def _values(alias: str, columns: Sequence[str]) -> dict[str, Column]:
     return {f"`{c}`": F.col(f"{alias}.`{c}`") for c in columns}
 
 
-def _last_commit_stats(table: DeltaTable) -> MergeStats:
-    last = table.history(1).select("version", "operationMetrics").first()
+def _last_commit_stats(uri: str) -> MergeStats:
+    last = last_commit(uri)
     metrics = last["operationMetrics"]
     return MergeStats(
         version=last["version"],

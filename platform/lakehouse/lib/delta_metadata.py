@@ -36,7 +36,7 @@ def delta_table_metadata(uri: str, *, partitioned: bool = False, table_name: str
     metrics, not a second pass over the data) go in `dagster/partition_row_count`.
     """
     table = deltalake.DeltaTable(uri)
-    [last] = table.history(1)
+    [last] = table.history(1)  # not delta_tables.last_commit: this table object gives the schema and files too
     metrics = {k: _number(v) for k, v in (last.get("operationMetrics") or {}).items()}
     # Dagster's standard table keys: the catalog renders them and schema-change checks read them.
     metadata: dict[str, Any] = {

@@ -23,3 +23,12 @@ def table_properties(uri: str) -> dict[str, str]:
     if not deltalake.DeltaTable.is_deltatable(uri):
         return {}
     return dict(deltalake.DeltaTable(uri).metadata().configuration)
+
+
+def last_commit(uri: str) -> dict:
+    """The newest commit's info: `version`, `operation`, `operationMetrics` (values as Delta wrote them).
+
+    From the log with delta-rs: Spark's `history()` runs a job for the same few bytes.
+    """
+    [commit] = deltalake.DeltaTable(uri).history(1)
+    return commit

@@ -115,7 +115,7 @@ def materialize_silver(
         # A rebuild of some days read all of Bronze but applied only those days: the next
         # unpartitioned run still applies everything added since the last one (idempotently).
         record_progress(spark, target, list(increments.values()))
-    append_event(spark, event_log_uri(storage), TableEvent.from_evaluation(
+    append_event(event_log_uri(storage), TableEvent.from_evaluation(
         evaluation, run_id=context.run.run_id, delta_version=stats.version if stats else None,
         started_at=started, finished_at=datetime.now(timezone.utc),
     ))

@@ -19,8 +19,8 @@ def test_two_materializations_are_queryable_with_rule_counts(spark, storage):
                 evaluation, run_id=f"run-{run}", delta_version=run,
                 started_at=started_at, finished_at=started_at + timedelta(seconds=90),
             )
-        append_event(spark, uri, event)
-    append_event(spark, uri, TableEvent("run-x", "silver.customers", 0, START, START, rows_in=1, rows_out=1))
+        append_event(uri, event)
+    append_event(uri, TableEvent("run-x", "silver.customers", 0, START, START, rows_in=1, rows_out=1))
 
     history = table_history(spark, uri, "silver.orders").collect()
     assert [(r.run_id, r.delta_version, r.rows_in, r.rows_out, r.rows_dropped) for r in history] == [
