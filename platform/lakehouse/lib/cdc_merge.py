@@ -10,6 +10,9 @@ bring the key back. A truncate at sequence T marks every row older than T delete
 than T that arrives later is applied as deleted; T is kept in the table property
 `lakehouse.cdc.truncatedBefore`.
 
+A rebuild of some partitions of an SCD1 table (`replace_scd1_partitions`) writes the same rows from
+all of those partitions' changes and swaps them in with one `replaceWhere` commit.
+
 SCD2 (history): versions with `valid_from`/`valid_to`/`is_current`, opened by changes of tracked
 columns. A late change can split a version that has since absorbed untracked changes, which the
 versions alone no longer show; so every change is kept in a change log table, and the history of the
@@ -117,15 +120,19 @@ def replace_scd1_partitions(
 
     One atomic overwrite of those partitions (Delta's `replaceWhere`), files of the others untouched;
     the rows are those `apply_scd1` would leave after applying the same changes to an empty table.
+    A truncate sweeps every partition, so truncates are `apply_scd1`'s to apply; a rewrite keeps
+    to the table's truncate watermark.
     """
     payload = _payload_columns(changes, spec)
-    truncated_before = _raise_truncate_watermark(spark, target_uri, _last_truncate(changes))
-    rows = _current_rows(latest_per_key(changes.where(F.col(OP) != TRUNCATE), spec.keys), payload, truncated_before)
-    _create_if_missing(spark, target_uri, rows.schema, spec.partition_by)
+    latest = latest_per_key(changes.where(F.col(OP) != TRUNCATE), spec.keys)
+    _create_if_missing(spark, target_uri, _current_rows(latest, payload, None).schema, spec.partition_by)
+    truncated_before = _raise_truncate_watermark(spark, target_uri, None)  # reads it, raises nothing
+    rows = _current_rows(latest, payload, truncated_before)
     rows.write.format("delta").mode("overwrite").option("replaceWhere", where).save(target_uri)
     last = last_commit(target_uri)
-    return RewriteStats(version=last["version"], rows_written=int(last["operationMetrics"]["numOutputRows"]),
-                        files_replaced=int(last["operationMetrics"].get("numRemovedFiles", 0)))
+    metrics = last["operationMetrics"]
+    return RewriteStats(version=last["version"], rows_written=int(metrics.get("numOutputRows", 0)),
+                        files_replaced=int(metrics.get("numRemovedFiles", 0)))
 
 
 def apply_scd2(

@@ -54,14 +54,15 @@ def delta_table_metadata(uri: str, *, partitioned: bool = False, table_name: str
 
 
 def _row_count(table: deltalake.DeltaTable) -> int:
-    """From the row counts the log keeps per file; from the files' footers when a writer left them out
-    or rows were deleted in place (deletion vectors)."""
+    """From the row counts the log keeps per file, less rows deleted in place (deletion vectors); from
+    the files' footers when a writer left the counts out."""
     files = pa.table(table.get_add_actions(flatten=True))
-    counts = files.column("num_records") if "num_records" in files.column_names else None
-    in_place_deletes = any(name.startswith("deletion_vector") for name in files.column_names)
-    if counts is None or counts.null_count or in_place_deletes:
+    if "num_records" not in files.column_names or files.column("num_records").null_count:
         return table.to_pyarrow_dataset().count_rows()
-    return sum(counts.to_pylist())
+    deleted = [name for name in files.column_names
+               if name.replace("_", "").lower().startswith("deletionvector") and name.endswith("cardinality")]
+    return sum(files.column("num_records").to_pylist()) - sum(
+        n or 0 for name in deleted for n in files.column(name).to_pylist())
 
 
 def _number(value: Any) -> int | float | str:

@@ -45,10 +45,9 @@ def read_increment(spark: SparkSession, source_uri: str, since_version: int | No
     Sources are append-only (Bronze) or publish their changes; only inserts and post-update
     images are new facts for the consumer.
     """
-    current = deltalake.DeltaTable(source_uri).version()  # from the log with delta-rs, without a Spark job
     if since_version is None:
-        rows = spark.read.format("delta").option("versionAsOf", current).load(source_uri)
-        return Increment(source_uri, None, current, rows)
+        return read_as_of(spark, source_uri, None)
+    current = deltalake.DeltaTable(source_uri).version()  # from the log with delta-rs, without a Spark job
     if since_version >= current:
         return Increment(source_uri, since_version, since_version, spark.read.format("delta").load(source_uri).limit(0))
     changes = (
@@ -61,3 +60,10 @@ def read_increment(spark: SparkSession, source_uri: str, since_version: int | No
         .drop(*CHANGE_COLUMNS)
     )
     return Increment(source_uri, since_version, current, changes)
+
+
+def read_as_of(spark: SparkSession, source_uri: str, version: int | None) -> Increment:
+    """Every row of `source_uri` as of `version` (the latest when None)."""
+    version = deltalake.DeltaTable(source_uri).version() if version is None else version
+    rows = spark.read.format("delta").option("versionAsOf", version).load(source_uri)
+    return Increment(source_uri, None, version, rows)

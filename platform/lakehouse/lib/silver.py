@@ -27,7 +27,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from lakehouse.lib.cdc_merge import ChangeSpec, MergeStats, RewriteStats, apply_scd1, apply_scd2, replace_scd1_partitions
 from lakehouse.lib.delta_metadata import delta_table_metadata
-from lakehouse.lib.incremental import Increment, committed_progress, read_increment, record_progress
+from lakehouse.lib.incremental import Increment, committed_progress, read_as_of, read_increment, record_progress
 from lakehouse.lib.partitions import days_predicate, describe_days, run_days
 from lakehouse.lib.quality.contracts import Contract, column_schema, spark_schema, table_keys
 from lakehouse.lib.quality.event_log import TableEvent, append_event, event_log_uri
@@ -82,9 +82,12 @@ def materialize_silver(
     if days and full_refresh:
         raise dg.Failure(f"silver.{table.name}: a run over days rebuilds them from Bronze already; "
                          "full_refresh is for unpartitioned runs")
-    progress = {} if full_refresh or days else committed_progress(target)
+    progress = {} if full_refresh else committed_progress(target)
+    # A run over days reads its sources as far as the incremental runs have: rows Bronze added since
+    # are the next incremental run's to apply (and to quarantine, once).
+    read = read_as_of if days else read_increment
     increments = {
-        name: read_increment(spark, storage.table_uri(source), progress.get(storage.table_uri(source)))
+        name: read(spark, storage.table_uri(source), progress.get(storage.table_uri(source)))
         for name, source in table.sources.items()
     }
     lookups = {name: spark.read.format("delta").load(storage.table_uri(key)) for name, key in table.lookups.items()}
@@ -112,8 +115,8 @@ def materialize_silver(
     if not DeltaTable.isDeltaTable(spark, target):
         raise dg.Failure(f"silver.{table.name}: its Bronze sources have no applicable rows yet")
     if not days:
-        # A rebuild of some days read all of Bronze but applied only those days: the next
-        # unpartitioned run still applies everything added since the last one (idempotently).
+        # A rebuild of some days applied only those days: the next unpartitioned run still applies
+        # everything added since the last one (idempotently).
         record_progress(spark, target, list(increments.values()))
     append_event(event_log_uri(storage), TableEvent.from_evaluation(
         evaluation, run_id=context.run.run_id, delta_version=stats.version if stats else None,
@@ -131,16 +134,17 @@ def materialize_silver(
 
 
 def _report_days_applied(context: dg.AssetExecutionContext, table: SilverTable, kept: DataFrame) -> None:
-    """An unpartitioned run of a day-partitioned table also records a materialization of every day it
-    changed, so the days' status in the catalog, and the automation of tables downstream, see them."""
+    """An unpartitioned run of a day-partitioned table also records a materialization of every day its
+    new rows fall on, so the days' status in the catalog, and the automation of tables downstream, see them."""
     if not table.partitions_def:
         return
     day_keys = set(table.partitions_def.get_partition_keys())
     changed = sorted(str(row[0]) for row in kept.select(table.partition_by[0]).distinct().collect() if row[0])
     for day in changed:
         if day in day_keys:  # days outside the partitions (before the first day) are in the table all the same
-            context.log_event(dg.AssetMaterialization(asset_key=table.key, partition=day,
-                                                      metadata={"applied_by": "incremental run"}))
+            # The column schema too: Dagster's schema-change check compares the newest two materializations.
+            context.log_event(dg.AssetMaterialization(asset_key=table.key, partition=day, metadata={
+                "applied_by": "incremental run", "dagster/column_schema": column_schema(table.contract)}))
 
 
 def _change_spec(table: SilverTable) -> ChangeSpec:

@@ -34,7 +34,10 @@ def test_an_unpartitioned_run_follows_each_new_materialization_of_a_source(insta
     assert first.asset_selection == [EVENTS] and first.partition_key is None
     assert tick(instance).run_key == first.run_key  # the same arrivals: the same key, launched once
 
-    materialized(instance, EVENTS, partition="2026-01-05")  # a run of one day counts as having caught up
+    materialized(instance, EVENTS, partition="2026-01-05")  # a backfill of a day applies nothing new
+    assert tick(instance).run_key == first.run_key
+    materialized(instance, EVENTS, partition="2026-01-06")  # the days an unpartitioned run changed ...
+    materialized(instance, EVENTS)  # ... and the run's own materialization
     assert isinstance(tick(instance), dg.SkipReason)
     materialized(instance, KAFKA_CLICKS)
     second = tick(instance)

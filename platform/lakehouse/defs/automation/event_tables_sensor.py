@@ -4,7 +4,8 @@ Eager automation does this for the other Silver tables (lakehouse.lib.automation
 but on a time-partitioned asset it requests runs of the latest day only, while what Bronze adds
 belongs to any day (late events too). So this sensor requests an unpartitioned run of such a table,
 which applies what Bronze added whatever its days (lakehouse.lib.partitions), once one of its
-sources materialized after it last did. Like eager, it waits for every file source to exist and
+sources materialized after its last unpartitioned run (a backfill of some days applies nothing
+new). Like eager, it waits for every file source to exist and
 for runs already updating the table or its sources.
 """
 
@@ -20,9 +21,21 @@ EVENT_TABLES = [table for table in SILVER_TABLES if table.partitions_def]
 
 
 def last_materialized(instance: dg.DagsterInstance, key: dg.AssetKey) -> int:
-    """Storage id of the asset's newest materialization (of any day, or none); 0 when it has none."""
+    """Storage id of the asset's newest materialization; 0 when it has none."""
     records = instance.fetch_materializations(key, limit=1).records
     return records[0].storage_id if records else 0
+
+
+def last_applied(instance: dg.DagsterInstance, key: dg.AssetKey) -> int:
+    """Storage id of the event table's newest unpartitioned materialization (the last run that applied
+    what its sources added); 0 when it has none. A backfill of some days applies nothing new."""
+    cursor = None
+    while True:
+        page = instance.fetch_materializations(key, limit=100, cursor=cursor)
+        unpartitioned = [record.storage_id for record in page.records if record.partition_key is None]
+        if unpartitioned or not page.has_more:
+            return unpartitioned[0] if unpartitioned else 0
+        cursor = page.cursor
 
 
 def keys_in_unfinished_runs(instance: dg.DagsterInstance) -> set[dg.AssetKey] | None:
@@ -40,7 +53,7 @@ def behind_its_sources(instance: dg.DagsterInstance, table: SilverTable) -> str 
     sources = {key: last_materialized(instance, key) for key in table.sources.values()}
     if not all(sources[key] for key in sources if key not in KAFKA_BRONZE_KEYS):
         return None  # a file source was never materialized: a run would find nothing to read
-    if max(sources.values()) <= last_materialized(instance, table.key):
+    if max(sources.values()) <= last_applied(instance, table.key):
         return None
     return ",".join(f"{key.to_user_string()}@{sid}" for key, sid in sorted(sources.items()))
 

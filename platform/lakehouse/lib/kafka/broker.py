@@ -188,10 +188,10 @@ class LocalKafkaBroker:
             try:
                 cluster_metadata(ports.bootstrap_servers, timeout=2.0)
                 return
-            except KafkaUnavailable:
+            except KafkaUnavailable as exc:
                 if time.monotonic() > deadline:
                     self.stop()
-                    raise BrokerError(f"the Kafka broker did not answer within {timeout:.0f}s:\n{self._log_tail()}")
+                    raise BrokerError(f"the Kafka broker did not answer within {timeout:.0f}s:\n{self._log_tail()}") from exc
                 time.sleep(0.5)
 
     def _log_tail(self, lines: int = 20) -> str:

@@ -10,6 +10,8 @@
 The contract describes live rows: a tombstone (`is_deleted`) keeps the source's delete image as
 received, so it is left out of `contract` but still counts for `unique_key`.
 
+On a day-partitioned table, a run over some days checks the rows of those days only.
+
 A blocking check that fails stops downstream assets of the same run. The checks need a
 `LazyPySparkResource` named `spark` and a `LakehouseStorage` named `storage`.
 """

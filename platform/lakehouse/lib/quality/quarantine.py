@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dagster as dg
 import deltalake
-from delta.tables import DeltaTable
 
 from lakehouse.lib.quality.expectations import Evaluation
 from lakehouse.lib.storage import LakehouseStorage, join_uri
@@ -32,8 +31,10 @@ def append_quarantine(evaluation: Evaluation, uri: str, *, batch: str, batch_ver
     """
     if not evaluation.rows_quarantined:
         return
-    if deltalake.DeltaTable.is_deltatable(uri) and (deltalake.DeltaTable(uri).transaction_version(batch) or -1) >= batch_version:
-        return
+    if deltalake.DeltaTable.is_deltatable(uri):
+        committed = deltalake.DeltaTable(uri).transaction_version(batch)
+        if committed is not None and committed >= batch_version:
+            return
     # The contract may gain nullable columns; older quarantined rows keep theirs as NULL.
     deltalake.write_deltalake(
         uri, evaluation.quarantined.toArrow(), mode="append", schema_mode="merge",
@@ -46,7 +47,7 @@ def replace_quarantine(evaluation: Evaluation, uri: str, where: str | None = Non
 
     With `where` (SQL), only the quarantined rows matching it are replaced: a rebuild of some days.
     """
-    if not (evaluation.rows_quarantined or DeltaTable.isDeltaTable(evaluation.quarantined.sparkSession, uri)):
+    if not (evaluation.rows_quarantined or deltalake.DeltaTable.is_deltatable(uri)):
         return
     writer = evaluation.quarantined.write.format("delta").mode("overwrite")
     if where is None:
