@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import reduce
 
 from delta.tables import DeltaTable
@@ -63,12 +63,14 @@ class ChangeSpec:
 
 @dataclass(frozen=True)
 class MergeStats:
-    """Row counts of the MERGE commit, as Delta recorded them, and the table version it wrote."""
+    """Row counts of the MERGE commit, as Delta recorded them, the table version it wrote, and (for a
+    partitioned table) the partition values of the batch's rows."""
 
     version: int
     rows_inserted: int
     rows_updated: int
     rows_deleted: int
+    batch_partitions: tuple[tuple, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,8 +96,9 @@ def apply_scd1(spark: SparkSession, target_uri: str, changes: DataFrame, spec: C
     truncated_before = _raise_truncate_watermark(spark, target_uri, batch_truncate)
 
     condition = _match(spec.keys)
+    batch_partitions = _partition_values(latest, spec.partition_by)
     if spec.partition_by and batch_truncate is None:  # a truncate sweeps every partition
-        condition = condition & _in_batch_partitions(latest, spec.partition_by)
+        condition = condition & _in_partitions(batch_partitions, spec.partition_by)
     merge = (
         table.alias("t")
         .merge(_current_rows(latest, payload, truncated_before).alias("s"), condition)
@@ -109,7 +112,7 @@ def apply_scd1(spark: SparkSession, target_uri: str, changes: DataFrame, spec: C
             truncated, {IS_DELETED: F.lit(True)}
         )
     merge.execute()
-    return _last_commit_stats(target_uri)
+    return replace(_last_commit_stats(target_uri), batch_partitions=batch_partitions)
 
 
 def replace_scd1_partitions(
@@ -243,14 +246,21 @@ def _create_if_missing(
     return DeltaTable.forPath(spark, uri)
 
 
-def _in_batch_partitions(latest: DataFrame, partition_by: Sequence[str]) -> Column:
+def _partition_values(latest: DataFrame, partition_by: Sequence[str]) -> tuple[tuple, ...]:
+    """The distinct partition values of the batch's rows (none for an unpartitioned table)."""
+    if not partition_by:
+        return ()
+    return tuple(tuple(row) for row in latest.select(*partition_by).distinct().collect())
+
+
+def _in_partitions(values: Sequence[tuple], partition_by: Sequence[str]) -> Column:
     """The target's partitions the batch has rows for, as literals: Delta prunes the MERGE's scan only
     on literal predicates, not on the join condition."""
-    values = latest.select(*partition_by).distinct().collect()
     if not values:
         return F.lit(False)
     return reduce(operator.or_, [
-        reduce(operator.and_, [F.col(f"t.`{c}`").eqNullSafe(F.lit(row[c])) for c in partition_by]) for row in values
+        reduce(operator.and_, [F.col(f"t.`{c}`").eqNullSafe(F.lit(v)) for c, v in zip(partition_by, row)])
+        for row in values
     ])
 
 

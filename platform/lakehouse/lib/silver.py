@@ -10,8 +10,8 @@ One materialization of a Silver table:
      sequence, so re-reading an increment after a crash changes nothing;
   5. records the source versions read, one event-log row, and the accounting as metadata.
 
-A run over a range of days (partitioned tables) instead reads the whole of its sources, keeps the
-changes of those days and replaces just those partitions, quarantine rows included.
+A run over a range of days (partitioned tables) instead reads its sources as far as the incremental
+runs have, keeps the changes of those days and replaces just those partitions, quarantine rows included.
 
 Quarantined rows are written before the MERGE, once per batch of source versions, so a re-run
 after a crash between the two does not quarantine them twice.
@@ -68,6 +68,11 @@ class SilverTable:
         return silver_key(self.name)
 
     @property
+    def day_column(self) -> str | None:
+        """The date column of a day-partitioned table; None otherwise."""
+        return self.partition_by[0] if self.partitions_def else None
+
+    @property
     def payload(self) -> list[str]:
         return [f.name for f in spark_schema(self.contract).fields if f.name not in MERGE_COLUMNS]
 
@@ -92,7 +97,7 @@ def materialize_silver(
     }
     lookups = {name: spark.read.format("delta").load(storage.table_uri(key)) for name, key in table.lookups.items()}
     changes = table.changes(**{name: inc.rows for name, inc in increments.items()}, **lookups)
-    rewritten = days_predicate(table.partition_by[0], days) if days else None
+    rewritten = days_predicate(table.day_column, days) if days else None
     if rewritten:
         changes = changes.where(rewritten)
     keys = table_keys(table.contract)
@@ -109,7 +114,7 @@ def materialize_silver(
             stats = replace_scd1_partitions(spark, target, kept, _change_spec(table), rewritten)
         elif evaluation.rows_out or full_refresh:
             stats = _apply(spark, storage, table, target, kept, full_refresh)
-            _report_days_applied(context, table, kept)
+            _report_days_applied(context, table, stats)
         else:
             stats = None
     if not DeltaTable.isDeltaTable(spark, target):
@@ -133,13 +138,14 @@ def materialize_silver(
     })
 
 
-def _report_days_applied(context: dg.AssetExecutionContext, table: SilverTable, kept: DataFrame) -> None:
+def _report_days_applied(context: dg.AssetExecutionContext, table: SilverTable, stats: MergeStats) -> None:
     """An unpartitioned run of a day-partitioned table also records a materialization of every day its
     new rows fall on, so the days' status in the catalog, and the automation of tables downstream, see them."""
     if not table.partitions_def:
         return
     day_keys = set(table.partitions_def.get_partition_keys())
-    changed = sorted(str(row[0]) for row in kept.select(table.partition_by[0]).distinct().collect() if row[0])
+    # The MERGE listed the batch's days already, to prune its scan to them.
+    changed = sorted(str(day) for (day,) in stats.batch_partitions if day)
     for day in changed:
         if day in day_keys:  # days outside the partitions (before the first day) are in the table all the same
             # The column schema too: Dagster's schema-change check compares the newest two materializations.

@@ -5,8 +5,8 @@ but on a time-partitioned asset it requests runs of the latest day only, while w
 belongs to any day (late events too). So this sensor requests an unpartitioned run of such a table,
 which applies what Bronze added whatever its days (lakehouse.lib.partitions), once one of its
 sources materialized after its last unpartitioned run (a backfill of some days applies nothing
-new). Like eager, it waits for every file source to exist and
-for runs already updating the table or its sources.
+new). Like eager, it waits for every file source to exist and for runs already updating the
+table or its sources.
 """
 
 import dagster as dg

@@ -192,7 +192,7 @@ def silver_asset(table: SilverTable) -> dg.AssetsDefinition:
 def defs() -> dg.Definitions:
     checks = [
         check for table in SILVER_TABLES
-        for check in contract_checks(table.key, table.contract, day_column=table.partition_by[0] if table.partitions_def else None)
+        for check in contract_checks(table.key, table.contract, day_column=table.day_column)
     ]
     # Orphans are reported, not blocking: a source that lost a file leaves lines without their
     # order, and Gold should still see every order it has.
