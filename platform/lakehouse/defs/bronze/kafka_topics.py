@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import dagster as dg
 from dagster_pyspark import LazyPySparkResource
 
+from lakehouse.lib import step_order
 from lakehouse.lib.delta_metadata import delta_table_metadata
 from lakehouse.lib.ingest.kafka_stream import ingest_kafka_topic
 from lakehouse.lib.kafka.admin import KafkaUnavailable, cluster_metadata
@@ -21,6 +22,7 @@ class KafkaFeed:
     source_system: str
     key: str  # what the message key identifies: one key's messages keep their order
     description: str
+    ingest_first: bool = False  # the event stream: most records, read by users within the minute
 
     @property
     def table(self) -> str:
@@ -31,7 +33,8 @@ KAFKA_FEEDS: tuple[KafkaFeed, ...] = (
     KafkaFeed("crm.customer_changes", "crm", "customer_id", "Debezium-style CRM customer changes from Kafka (JSON values)."),
     KafkaFeed("erp.orders", "erp", "order_id", "ERP order header change events from Kafka (JSON values)."),
     KafkaFeed("erp.order_lines", "erp", "order_id", "ERP order line change events from Kafka (JSON values)."),
-    KafkaFeed("web.clickstream", "web", "session_id", "Web shop clickstream events from Kafka (JSON values)."),
+    KafkaFeed("web.clickstream", "web", "session_id", "Web shop clickstream events from Kafka (JSON values).",
+              ingest_first=True),
 )
 
 
@@ -48,6 +51,7 @@ def bronze_kafka_asset(feed: KafkaFeed) -> dg.AssetsDefinition:
         owners=["team:data-platform"],
         tags={"source_system": feed.source_system, "layer": BRONZE},
         metadata={"topic": feed.topic, "message_key": feed.key},
+        op_tags=step_order.EVENT_STREAM if feed.ingest_first else None,
     )
     def _bronze(
         context: dg.AssetExecutionContext,

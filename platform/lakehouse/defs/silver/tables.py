@@ -7,6 +7,7 @@ from dagster_pyspark import LazyPySparkResource
 
 from lakehouse.defs.silver import contracts as c
 from lakehouse.defs.silver.stream_sources import KAFKA_BRONZE_KEYS, kafka_bronze, without_missing_streams
+from lakehouse.lib import step_order
 from lakehouse.lib.automation import STREAMED_FRESHNESS, silver_automation
 from lakehouse.lib.partitions import DAY_PARTITIONED_TAG, daily_event_partitions
 from lakehouse.lib.quality.checks import contract_checks, freshness_check, referential_integrity_check
@@ -175,9 +176,7 @@ def silver_asset(table: SilverTable) -> dg.AssetsDefinition:
         partitions_def=table.partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run() if table.partitions_def else None,
         freshness_policy=STREAMED_FRESHNESS if KAFKA_BRONZE_KEYS & set(table.sources.values()) else None,
-        # The heavier SCD2 history rebuild goes after every other ready step of a run (Bronze and the
-        # current-state tables read in real time), not before them.
-        op_tags={"dagster/priority": "-1" if table.history_of else "0"},
+        op_tags=step_order.DEFERRED if table.history_of else step_order.SERVING_TABLE,
     )
     def _silver(context: dg.AssetExecutionContext, config: SilverConfig, spark: LazyPySparkResource,
                 storage: LakehouseStorage) -> dg.MaterializeResult:

@@ -28,6 +28,7 @@ from dagster_pyspark import LazyPySparkResource
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from lakehouse.lib import step_order
 from lakehouse.lib.cdc_merge import IS_DELETED
 from lakehouse.lib.partitions import days_predicate, describe_days, run_days
 from lakehouse.lib.quality.contracts import Contract, table_keys, table_name
@@ -70,6 +71,7 @@ def referential_integrity_check(
 
     @dg.asset_check(
         asset=child_key, name=f"references_{parent_name}", additional_deps=[parent_key], blocking=blocking,
+        op_tags=step_order.DEFERRED,
         description=f"({', '.join(columns)}) references {parent_name} ({', '.join(parent_columns)})",
     )
     def references(spark: LazyPySparkResource, storage: LakehouseStorage) -> dg.AssetCheckResult:
@@ -113,7 +115,7 @@ def _validation_check(
     keys = table_keys(model)
 
     @dg.asset_check(
-        asset=asset_key, name="contract", blocking=True,
+        asset=asset_key, name="contract", blocking=True, op_tags=step_order.DEFERRED,
         description=f"Rows satisfy the {table_name(model)} contract: types, nullability, column checks",
     )
     def contract(
@@ -143,7 +145,8 @@ def _unique_key_check(
     asset_key: dg.AssetKey, keys: list[str], table_uri_fn: TableUriFn, day_column: str | None,
 ) -> dg.AssetChecksDefinition:
     # A key's day never changes (lakehouse.lib.partitions), so keys unique within each day are unique.
-    @dg.asset_check(asset=asset_key, name="unique_key", blocking=True, description=f"One row per ({', '.join(keys)})")
+    @dg.asset_check(asset=asset_key, name="unique_key", blocking=True, op_tags=step_order.DEFERRED,
+                    description=f"One row per ({', '.join(keys)})")
     def unique_key(
         context: dg.AssetCheckExecutionContext, spark: LazyPySparkResource, storage: LakehouseStorage,
     ) -> dg.AssetCheckResult:
