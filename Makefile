@@ -14,7 +14,10 @@ install: $(VENV)/.installed dbt/target/manifest.json
 
 $(VENV)/.installed: pyproject.toml uv.lock platform/lakehouse/lib/spark/pom.xml platform/lakehouse/lib/kafka/pom.xml
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check "uv>=0.9,<0.14"
-	$(PYTHON) -m uv sync --frozen
+	# Bytecode compiled once here: where PYTHONDONTWRITEBYTECODE is set, every process (each run,
+	# the daemon, the tests) would otherwise compile thousands of modules again, ~5 s per start.
+	$(PYTHON) -m uv sync --frozen --compile-bytecode
+	$(BIN)/python -m compileall -q platform
 	$(BIN)/lakehouse jars
 	touch $@
 
