@@ -12,10 +12,10 @@ DBT_SOURCES := $(shell find dbt -path dbt/target -prune -o \( -name '*.sql' -o -
 
 install: $(VENV)/.installed dbt/target/manifest.json
 
+# Bytecode is compiled once here: where PYTHONDONTWRITEBYTECODE is set, every process (each run,
+# the daemon, the tests) would otherwise compile thousands of modules again, ~5 s per start.
 $(VENV)/.installed: pyproject.toml uv.lock platform/lakehouse/lib/spark/pom.xml platform/lakehouse/lib/kafka/pom.xml
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check "uv>=0.9,<0.14"
-	# Bytecode compiled once here: where PYTHONDONTWRITEBYTECODE is set, every process (each run,
-	# the daemon, the tests) would otherwise compile thousands of modules again, ~5 s per start.
 	$(PYTHON) -m uv sync --frozen --compile-bytecode
 	$(BIN)/python -m compileall -q platform
 	$(BIN)/lakehouse jars
