@@ -16,6 +16,7 @@ from deltalake import DeltaTable
 from lakehouse.definitions import defs
 from lakehouse.defs.silver.tables import SILVER_TABLES
 from lakehouse.lib.fx_rates_api import FxRatesApi
+from lakehouse.lib.partitions import DAYS_APPLIED, describe_listed_days
 from lakehouse.lib.delta_io_manager import DeltaIOManager
 from lakehouse.lib.quality.pii import PiiMasking
 from lakehouse.sources.generate import generate_landing
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.integration
 SCALE = 2_000
 VALID_STATUS = {"placed", "paid", "shipped", "cancelled"}
 FILE_AND_API_FEEDS = "group:bronze and not kind:kafka"
+CLICKSTREAM = dg.AssetKey(["silver", "clickstream_events"])
 
 
 @pytest.fixture(scope="module")
@@ -99,13 +101,22 @@ def test_silver_accounting_quarantine_and_an_independent_replay_of_orders(lake):
 
 def test_rerun_reads_nothing_and_a_new_batch_incrementally_equals_a_full_rebuild(lake, tmp_path_factory):
     root, run, _ = lake
-    rerun_id = run("group:silver").run_id
-    rerun = [e for e in events(root) if e["run_id"] == rerun_id]
-    assert len(rerun) == len(SILVER_TABLES) and [e["table"] for e in rerun if e["rows_in"]] == []
+    rerun = run("group:silver")
+    rerun_events = [e for e in events(root) if e["run_id"] == rerun.run_id]
+    assert len(rerun_events) == len(SILVER_TABLES) and [e["table"] for e in rerun_events if e["rows_in"]] == []
+    assert _checked_event_days(rerun) == ([], "none")  # nothing applied, nothing to re-validate
 
     generate_landing(root, scale=SCALE, batch=1)
     assert run(FILE_AND_API_FEEDS).success
-    run("group:silver")
+    version_before = DeltaTable(str(root / "silver" / "clickstream_events")).version()
+    incremental_run = run("group:silver")
+    applied, checked = _checked_event_days(incremental_run)
+    changed = DeltaTable(str(root / "silver" / "clickstream_events")).load_cdf(
+        starting_version=version_before + 1, columns=["event_date", "_change_type"])
+    changed = pa.table(changed.read_all()).to_pylist()
+    assert {str(c["event_date"]) for c in changed if c["_change_type"] != "update_preimage"} <= set(applied)
+    assert applied
+    assert checked == describe_listed_days(applied)
     rebuilt = ("customers", "orders", "order_lines", "clickstream_events", "clickstream_sessions")
     incremental = {name: _content(root, name) for name in rebuilt}
 
@@ -114,6 +125,19 @@ def test_rerun_reads_nothing_and_a_new_batch_incrementally_equals_a_full_rebuild
     assert all(read[f"silver.{name}"] > 0 for name in rebuilt), read  # they read all of Bronze again
     for name, rows in incremental.items():
         assert _content(root, name) == rows, name
+    every_day = sorted({str(d) for d in table(root, "silver", "clickstream_events").column("event_date").to_pylist()})
+    assert _checked_event_days(full)[0] == every_day
+
+
+def _checked_event_days(result):
+    """The days the run's unpartitioned materialization of the event table applied, and the days its
+    contract check validated (both checks passed)."""
+    [materialization] = [e.materialization for e in result.get_asset_materialization_events()
+                         if e.asset_key == CLICKSTREAM and e.partition is None]
+    checks = {e.asset_check_key.name: e for e in result.get_asset_check_evaluations() if e.asset_key == CLICKSTREAM}
+    assert checks["contract"].passed and checks["unique_key"].passed
+    assert checks["unique_key"].metadata["checked_days"] == checks["contract"].metadata["checked_days"]
+    return materialization.metadata[DAYS_APPLIED].value, checks["contract"].metadata["checked_days"].value
 
 
 def _content(root, name):

@@ -28,7 +28,7 @@ from pyspark.sql import DataFrame, SparkSession
 from lakehouse.lib.cdc_merge import ChangeSpec, MergeStats, RewriteStats, apply_scd1, apply_scd2, replace_scd1_partitions
 from lakehouse.lib.delta_metadata import delta_table_metadata
 from lakehouse.lib.incremental import Increment, committed_progress, read_as_of, read_increment, record_progress
-from lakehouse.lib.partitions import days_predicate, describe_days, run_days
+from lakehouse.lib.partitions import DAYS_APPLIED, days_applied, days_predicate, describe_days, run_days
 from lakehouse.lib.quality.contracts import Contract, column_schema, spark_schema, table_keys
 from lakehouse.lib.quality.event_log import TableEvent, append_event, event_log_uri
 from lakehouse.lib.quality.expectations import Expectation, evaluate
@@ -135,6 +135,7 @@ def materialize_silver(
         **evaluation.metadata(),
         **sources,
         **_write_metadata(stats, days),
+        **({} if days else _days_applied_metadata(table, stats)),
     })
 
 
@@ -145,12 +146,18 @@ def _report_days_applied(context: dg.AssetExecutionContext, table: SilverTable, 
         return
     day_keys = set(table.partitions_def.get_partition_keys())
     # The MERGE listed the batch's days already, to prune its scan to them.
-    changed = sorted(str(day) for (day,) in stats.batch_partitions if day)
-    for day in changed:
+    for day in filter(None, days_applied(day for (day,) in stats.batch_partitions)):
         if day in day_keys:  # days outside the partitions (before the first day) are in the table all the same
             # The column schema too: Dagster's schema-change check compares the newest two materializations.
             context.log_event(dg.AssetMaterialization(asset_key=table.key, partition=day, metadata={
                 "applied_by": "incremental run", "dagster/column_schema": column_schema(table.contract)}))
+
+
+def _days_applied_metadata(table: SilverTable, stats: MergeStats | None) -> dict:
+    """The days an unpartitioned run of a day-partitioned table applied rows to: its checks validate those."""
+    if not table.day_column:
+        return {}
+    return {DAYS_APPLIED: dg.MetadataValue.json(days_applied(day for (day,) in stats.batch_partitions) if stats else [])}
 
 
 def _change_spec(table: SilverTable) -> ChangeSpec:

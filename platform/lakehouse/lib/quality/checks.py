@@ -10,7 +10,8 @@
 The contract describes live rows: a tombstone (`is_deleted`) keeps the source's delete image as
 received, so it is left out of `contract` but still counts for `unique_key`.
 
-On a day-partitioned table, a run over some days checks the rows of those days only.
+On a day-partitioned table, a run over some days checks the rows of those days only, and an
+unpartitioned run the rows of the days it applied changes to (a check run on its own, the whole table).
 
 A blocking check that fails stops downstream assets of the same run. The checks need a
 `LazyPySparkResource` named `spark` and a `LakehouseStorage` named `storage`.
@@ -30,7 +31,9 @@ from pyspark.sql import functions as F
 
 from lakehouse.lib import step_order
 from lakehouse.lib.cdc_merge import IS_DELETED
-from lakehouse.lib.partitions import days_predicate, describe_days, run_days
+from lakehouse.lib.partitions import (
+    DAYS_APPLIED, days_predicate, describe_days, describe_listed_days, listed_days_predicate, run_days,
+)
 from lakehouse.lib.quality.contracts import Contract, table_keys, table_name
 from lakehouse.lib.quality.expectations import MAX_EXAMPLES
 from lakehouse.lib.storage import LakehouseStorage
@@ -121,7 +124,7 @@ def _validation_check(
     def contract(
         context: dg.AssetCheckExecutionContext, spark: LazyPySparkResource, storage: LakehouseStorage,
     ) -> dg.AssetCheckResult:
-        df, checked = _read_checked(context, spark, table_uri_fn(storage, asset_key), day_column)
+        df, checked = _read_checked(context, spark, storage, asset_key, table_uri_fn, day_column)
         if IS_DELETED in df.columns:
             df = df.where(~F.col(IS_DELETED))
         # pandera's pyspark backend reports errors on the returned frame instead of raising.
@@ -150,7 +153,7 @@ def _unique_key_check(
     def unique_key(
         context: dg.AssetCheckExecutionContext, spark: LazyPySparkResource, storage: LakehouseStorage,
     ) -> dg.AssetCheckResult:
-        df, checked = _read_checked(context, spark, table_uri_fn(storage, asset_key), day_column)
+        df, checked = _read_checked(context, spark, storage, asset_key, table_uri_fn, day_column)
         duplicates = df.groupBy(*keys).count().where("count > 1")
         examples = _rows(duplicates.limit(MAX_EXAMPLES))
         return dg.AssetCheckResult(
@@ -171,14 +174,30 @@ def _read(spark: LazyPySparkResource, uri: str) -> DataFrame:
 
 
 def _read_checked(
-    context: dg.AssetCheckExecutionContext, spark: LazyPySparkResource, uri: str, day_column: str | None,
+    context: dg.AssetCheckExecutionContext, spark: LazyPySparkResource, storage: LakehouseStorage,
+    asset_key: dg.AssetKey, table_uri_fn: TableUriFn, day_column: str | None,
 ) -> tuple[DataFrame, dict[str, str]]:
-    """The rows a check looks at: the whole table, or the days the run rewrote; and metadata saying which."""
-    df = _read(spark, uri)
-    days = run_days(context.op_execution_context) if day_column else None
-    if days is None:
+    """The rows a check looks at: the whole table, or the days the run wrote; and metadata saying which."""
+    df = _read(spark, table_uri_fn(storage, asset_key))
+    if day_column is None:
         return df, {}
-    return df.where(days_predicate(day_column, days)), {"checked_days": describe_days(days)}
+    days = run_days(context.op_execution_context)
+    if days is not None:
+        return df.where(days_predicate(day_column, days)), {"checked_days": describe_days(days)}
+    applied = _days_applied_in_run(context, asset_key)
+    if applied is None:
+        return df, {}
+    return df.where(listed_days_predicate(day_column, applied)), {"checked_days": describe_listed_days(applied)}
+
+
+def _days_applied_in_run(context: dg.AssetCheckExecutionContext, asset_key: dg.AssetKey) -> list[str | None] | None:
+    """The days this run's unpartitioned materialization of the asset applied rows to (its last
+    event, after the per-day ones); None when this run did not materialize it."""
+    event = context.instance.get_latest_materialization_event(asset_key)
+    if event is None or event.run_id != context.run.run_id:
+        return None
+    applied = event.asset_materialization.metadata.get(DAYS_APPLIED)
+    return None if applied is None else applied.value
 
 
 def _failing_examples(
