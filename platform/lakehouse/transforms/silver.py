@@ -4,11 +4,14 @@ Every function returns the change-row shape of lakehouse.transforms.cdc (payload
 `_sequence`, `_event_ts`, `_invalid_reason`), so all Silver tables share one MERGE path.
 """
 
+import re
 from datetime import datetime, timedelta, timezone
+from functools import reduce
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from lakehouse.lib.ingest.readers import SOURCE_FILE
 from lakehouse.transforms.cdc import EVENT_TS, READ, SEQUENCE, flatten_debezium, row_changes, snapshot_changes
 from lakehouse.transforms.kafka_records import with_stream
 from lakehouse.transforms.standardize import clean_email, clean_string, e164_phone, iso_country, iso_currency
@@ -55,26 +58,47 @@ def customer_changes(
 
 
 def extract_changes(new_rows: DataFrame, history: DataFrame) -> DataFrame:
-    """Snapshot diff of every new daily extract against the extract before it."""
+    """Snapshot diff of every new daily extract against the extract before it.
+
+    An extract arrives whole in one Bronze batch, so its rows are read from the new rows; the extract
+    before it from the history, by file name: Parquet's row-group statistics on `_source_file` let Spark
+    skip the files of every other extract, where matching a pattern would read them all.
+    """
     # Columns an extract gained on the way (schema evolution in Bronze) are not customer attributes.
     payload = CUSTOMER_ATTRIBUTES
-    dated = history.withColumn("_day", F.regexp_extract("_source_file", _EXTRACT_DATE, 1))
-    days = sorted(r[0] for r in dated.select("_day").distinct().collect() if r[0])
-    new_days = {r[0] for r in new_rows.select(F.regexp_extract("_source_file", _EXTRACT_DATE, 1)).distinct().collect()}
-    changes = None
+    new_files = _extract_files(new_rows)
+    if not new_files:  # no new extract: an empty frame of the same shape
+        return snapshot_changes(None, new_rows.select(payload).limit(0), CUSTOMER_KEY, sequence=0, event_ts=datetime.min)
+    files = _extract_files(history)
+
+    def extract(day: str) -> DataFrame:
+        # The new rows hold a day's extract when every file of it is new (always, but for a day landed twice).
+        return _extract_rows(new_rows if new_files.get(day) == files[day] else history, files[day]).select(payload)
+
+    days = sorted(files)
+    changes = []
     for i, day in enumerate(days):
-        if day not in new_days:
+        if day not in new_files:
             continue
-        previous = dated.where(F.col("_day") == days[i - 1]).select(payload) if i else None
         # An extract is taken at the end of the day it is named after.
         taken_at = datetime.strptime(day, "%Y%m%d").replace(tzinfo=timezone.utc) + timedelta(days=1)
-        current = dated.where(F.col("_day") == day).select(payload)
-        diff = snapshot_changes(previous, current, CUSTOMER_KEY, sequence=int(taken_at.timestamp()) * 1_000_000,
-                                event_ts=taken_at)
-        changes = diff if changes is None else changes.unionByName(diff)
-    if changes is None:  # no new extract: an empty frame of the same shape
-        return snapshot_changes(None, new_rows.select(payload).limit(0), CUSTOMER_KEY, sequence=0, event_ts=datetime.min)
-    return changes
+        changes.append(snapshot_changes(extract(days[i - 1]) if i else None, extract(day), CUSTOMER_KEY,
+                                        sequence=int(taken_at.timestamp()) * 1_000_000, event_ts=taken_at))
+    return reduce(DataFrame.unionByName, changes)
+
+
+def _extract_files(rows: DataFrame) -> dict[str, list[str]]:
+    """Extract day -> the files of that day's extract (usually one), from the distinct file names alone."""
+    days: dict[str, list[str]] = {}
+    for (path,) in rows.select(SOURCE_FILE).distinct().orderBy(SOURCE_FILE).collect():
+        day = re.search(_EXTRACT_DATE, path or "")
+        if day:
+            days.setdefault(day[1], []).append(path)
+    return days
+
+
+def _extract_rows(rows: DataFrame, files: list[str]) -> DataFrame:
+    return rows.where(F.col(SOURCE_FILE).isin(*files))
 
 
 def order_changes(orders: DataFrame, order_stream: DataFrame | None = None) -> DataFrame:
