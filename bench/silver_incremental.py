@@ -18,14 +18,14 @@ import dagster as dg
 from dagster_pyspark import LazyPySparkResource
 
 from lakehouse.definitions import defs
-from lakehouse.defs.silver.tables import SILVER_TABLES
+from lakehouse.defs.silver.tables import SILVER_STEPS, step_name
 from lakehouse.lib.delta_io_manager import DeltaIOManager
 from lakehouse.lib.fx_rates_api import FxRatesApi
 from lakehouse.lib.spark.session import local_spark_config
 from lakehouse.lib.storage import LakehouseStorage
 from lakehouse.sources.generate import generate_landing
 
-FULL_REFRESH = {"ops": {f"silver__{t.name}": {"config": {"full_refresh": True}} for t in SILVER_TABLES}}
+FULL_REFRESH = {"ops": {step_name(tables): {"config": {"full_refresh": True}} for tables in SILVER_STEPS}}
 
 
 def main() -> None:

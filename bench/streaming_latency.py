@@ -35,7 +35,7 @@ from lakehouse.defs.automation.automation_sensors import dbt_models_automation
 from lakehouse.defs.automation.kafka_sensor import SENSOR_NAME, TRIGGER, consumed_offsets
 from lakehouse.defs.automation.triggers import TRIGGER_TAG, UNFINISHED
 from lakehouse.defs.bronze.kafka_topics import KAFKA_FEEDS
-from lakehouse.defs.silver.tables import SILVER_TABLES
+from lakehouse.defs.silver.tables import SILVER_STEPS, step_name
 from lakehouse.lib.kafka.admin import end_offsets, ensure_topics
 from lakehouse.lib.kafka.cluster import local_broker
 from lakehouse.lib.storage import LakehouseStorage
@@ -132,7 +132,7 @@ def event_time(instance, run_id: str, event_type: dg.DagsterEventType) -> float:
     return instance.get_records_for_run(run_id, of_type=event_type).records[0].event_log_entry.timestamp
 
 
-def run_breakdown(instance, silver_assets: set[str]) -> list[dict[str, float]]:
+def run_breakdown(instance, silver_steps: set[str]) -> list[dict[str, float]]:
     """Where the time of each Kafka-sensor run went, in seconds."""
     rows = []
     for record in instance.get_run_records(filters=dg.RunsFilter(tags={TRIGGER_TAG: TRIGGER})):
@@ -142,7 +142,7 @@ def run_breakdown(instance, silver_assets: set[str]) -> list[dict[str, float]]:
             continue
         took = {key: end - start for key, (start, end) in steps.items()}
         bronze = sorted((k for k in steps if k.startswith("bronze__kafka")), key=lambda k: steps[k][0])
-        silver = [k for k in steps if k in silver_assets]
+        silver = [k for k in steps if k in silver_steps]
         launched = event_time(instance, run_id, dg.DagsterEventType.RUN_STARTING)
         row = {
             "queued (sensor request -> launch)": launched - record.create_timestamp.timestamp(),
@@ -226,7 +226,7 @@ def print_latency(data: Path, silver_version_before: int) -> None:
 
 
 def print_breakdown(instance) -> None:
-    runs = run_breakdown(instance, {f"silver__{t.name}" for t in SILVER_TABLES})
+    runs = run_breakdown(instance, {step_name(tables) for tables in SILVER_STEPS})
     print(f"\nwhere a Kafka-sensor run's time goes (median of {len(runs)} runs, seconds):")
     for part in dict.fromkeys(part for r in runs for part in r):
         print(f"  {part:<48} {statistics.median(r[part] for r in runs if part in r):6.1f}")

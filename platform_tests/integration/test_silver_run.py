@@ -181,6 +181,31 @@ def test_a_backfill_rebuilds_its_days_from_bronze_leaves_the_others_and_checks_t
             for e in backfill] == [("silver.clickstream_events", True)]
 
 
+def test_the_customer_tables_share_one_step_and_either_catches_up_alone(lake):
+    root, run, _ = lake
+    customers, history = (dg.AssetKey(["silver", name]) for name in ("customers", "customer_history"))
+    generate_landing(root, scale=SCALE, batch=2)
+    assert run(FILE_AND_API_FEEDS).success
+
+    alone = run(dg.AssetSelection.assets(history))
+    assert alone.success and {e.asset_key for e in alone.get_asset_materialization_events()} == {history}
+    [history_alone] = [e for e in events(root) if e["run_id"] == alone.run_id]
+    assert history_alone["table"] == "silver.customer_history" and history_alone["rows_in"] > 0
+
+    # Now customers are a batch behind their history: the step reads each table's own increment.
+    both = run(dg.AssetSelection.assets(customers, history))
+    steps = {e.step_key for e in both.get_asset_materialization_events()}
+    assert both.success and steps == {"silver__customers"}
+    read = {e["table"]: e["rows_in"] for e in events(root) if e["run_id"] == both.run_id}
+    assert read == {"silver.customers": history_alone["rows_in"], "silver.customer_history": 0}
+    # In step again: the next batch is read once and applied to both.
+    generate_landing(root, scale=SCALE, batch=3)
+    assert run(FILE_AND_API_FEEDS).success
+    together = run(dg.AssetSelection.assets(customers, history))
+    counts = [(e["rows_in"], e["rows_out"], e["rows_quarantined"]) for e in events(root) if e["run_id"] == together.run_id]
+    assert len(counts) == 2 and counts[0] == counts[1] and counts[0][0] > 0
+
+
 def _rows_of_day(t, day, column=None):
     rows = t.filter(pc.field("event_date") == day)
     return sorted(map(str, rows.column(column).to_pylist() if column else rows.drop_columns(["_event_ts"]).to_pylist()))

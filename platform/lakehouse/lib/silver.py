@@ -15,9 +15,14 @@ runs have, keeps the changes of those days and replaces just those partitions, q
 
 Quarantined rows are written before the MERGE, once per batch of source versions, so a re-run
 after a crash between the two does not quarantine them twice.
+
+Tables derived alike (customers and their history: same sources, transformation and expectations)
+are one step that does 1-3 once and 4-5 per table; each keeps its own quarantine, progress and
+event-log row.
 """
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
@@ -31,7 +36,7 @@ from lakehouse.lib.incremental import Increment, committed_progress, read_as_of,
 from lakehouse.lib.partitions import DAYS_APPLIED, days_applied, days_predicate, describe_days, run_days
 from lakehouse.lib.quality.contracts import Contract, column_schema, spark_schema, table_keys
 from lakehouse.lib.quality.event_log import TableEvent, append_event, event_log_uri
-from lakehouse.lib.quality.expectations import Expectation, evaluate
+from lakehouse.lib.quality.expectations import Evaluation, Expectation, evaluate
 from lakehouse.lib.quality.quarantine import append_quarantine, quarantine_uri, replace_quarantine
 from lakehouse.lib.storage import LakehouseStorage, join_uri
 from lakehouse.transforms.cdc import CHANGE_COLUMNS, INVALID_REASON
@@ -77,87 +82,135 @@ class SilverTable:
         return [f.name for f in spark_schema(self.contract).fields if f.name not in MERGE_COLUMNS]
 
 
+def shared_derivations(tables: Iterable[SilverTable]) -> list[tuple[SilverTable, ...]]:
+    """`tables` grouped by derivation: tables built from the same sources by the same transformation and
+    expectations (a current state and its history, say) are one step, which derives their changes once."""
+    groups: list[list[SilverTable]] = []
+    for table in tables:
+        same = next((g for g in groups if _derivation(g[0]) == _derivation(table)), None)
+        if same:
+            same.append(table)
+        else:
+            groups.append([table])
+    return [tuple(g) for g in groups]
+
+
+def _derivation(table: SilverTable) -> tuple:
+    return (dict(table.sources), table.changes, dict(table.lookups), list(table.expectations), table.partitions_def)
+
+
 def materialize_silver(
-    context: dg.AssetExecutionContext, spark: SparkSession, storage: LakehouseStorage, table: SilverTable,
-    full_refresh: bool,
-) -> dg.MaterializeResult:
-    started = datetime.now(timezone.utc)
-    target = storage.table_uri(table.key)
+    context: dg.AssetExecutionContext, spark: SparkSession, storage: LakehouseStorage,
+    tables: Sequence[SilverTable], full_refresh: bool,
+) -> Iterator[dg.MaterializeResult]:
+    """Materializes `tables`, which share one derivation (see `shared_derivations`): the tables that have
+    folded in the same source versions (normally all) read, derive and evaluate the changes once."""
     days = run_days(context)
     if days and full_refresh:
-        raise dg.Failure(f"silver.{table.name}: a run over days rebuilds them from Bronze already; "
-                         "full_refresh is for unpartitioned runs")
-    progress = {} if full_refresh else committed_progress(target)
+        raise dg.Failure(f"{', '.join(_name(t) for t in tables)}: a run over days rebuilds them from Bronze "
+                         "already; full_refresh is for unpartitioned runs")
+    in_step: dict[str, list[SilverTable]] = {}
+    for table in tables:
+        progress = {} if full_refresh else committed_progress(storage.table_uri(table.key))
+        in_step.setdefault(json.dumps(progress, sort_keys=True), []).append(table)
+    for progress, same_progress in in_step.items():
+        yield from _materialize(context, spark, storage, same_progress, json.loads(progress), days, full_refresh)
+
+
+def _materialize(
+    context: dg.AssetExecutionContext, spark: SparkSession, storage: LakehouseStorage,
+    tables: Sequence[SilverTable], progress: Mapping[str, int], days: tuple[date, date] | None, full_refresh: bool,
+) -> Iterator[dg.MaterializeResult]:
+    started = datetime.now(timezone.utc)
+    derivation = tables[0]  # they all have its sources, transformation and expectations
     # A run over days reads its sources as far as the incremental runs have: rows Bronze added since
     # are the next incremental run's to apply (and to quarantine, once).
     read = read_as_of if days else read_increment
     increments = {
         name: read(spark, storage.table_uri(source), progress.get(storage.table_uri(source)))
-        for name, source in table.sources.items()
+        for name, source in derivation.sources.items()
     }
-    lookups = {name: spark.read.format("delta").load(storage.table_uri(key)) for name, key in table.lookups.items()}
-    changes = table.changes(**{name: inc.rows for name, inc in increments.items()}, **lookups)
-    rewritten = days_predicate(table.day_column, days) if days else None
+    lookups = {name: spark.read.format("delta").load(storage.table_uri(key)) for name, key in derivation.lookups.items()}
+    changes = derivation.changes(**{name: inc.rows for name, inc in increments.items()}, **lookups)
+    rewritten = days_predicate(derivation.day_column, days) if days else None
     if rewritten:
         changes = changes.where(rewritten)
-    keys = table_keys(table.contract)
-    with evaluate(changes, [APPLICABLE, *table.expectations], keys, f"{SILVER}.{table.name}") as evaluation:
+    names = " and ".join(_name(t) for t in tables)
+    with evaluate(changes, [APPLICABLE, *derivation.expectations], _change_spec(derivation).keys, names) as evaluation:
         if not evaluation.identity_holds:  # checked before anything is written
-            raise dg.Failure(f"silver.{table.name}: rows in != out + dropped + quarantined: {evaluation.metadata()}")
-        if full_refresh or rewritten:
-            replace_quarantine(evaluation, quarantine_uri(storage, table.key), where=rewritten)
-        else:
-            append_quarantine(evaluation, quarantine_uri(storage, table.key), batch=f"{SILVER}.{table.name}",
-                              batch_version=_batch_version(increments.values()))
-        kept = evaluation.kept.select(*table.payload, *CHANGE_COLUMNS)
-        if rewritten:
-            stats = replace_scd1_partitions(spark, target, kept, _change_spec(table), rewritten)
-        elif evaluation.rows_out or full_refresh:
-            stats = _apply(spark, storage, table, target, kept, full_refresh)
-            _report_days_applied(context, table, stats)
-        else:
-            stats = None
+            raise dg.Failure(f"{names}: rows in != out + dropped + quarantined: {evaluation.metadata()}")
+        for table in tables:
+            yield _write(context, spark, storage, table, evaluation, increments, days, full_refresh, started)
+            started = datetime.now(timezone.utc)
+
+
+def _write(
+    context: dg.AssetExecutionContext, spark: SparkSession, storage: LakehouseStorage, table: SilverTable,
+    evaluation: Evaluation, increments: Mapping[str, Increment], days: tuple[date, date] | None,
+    full_refresh: bool, started: datetime,
+) -> dg.MaterializeResult:
+    """Quarantines, applies and records one table's share of an evaluated batch."""
+    target = storage.table_uri(table.key)
+    rewritten = days_predicate(table.day_column, days) if days else None
+    if full_refresh or rewritten:
+        replace_quarantine(evaluation, quarantine_uri(storage, table.key), where=rewritten)
+    else:
+        append_quarantine(evaluation, quarantine_uri(storage, table.key), batch=_name(table),
+                          batch_version=_batch_version(increments.values()))
+    kept = evaluation.kept.select(*table.payload, *CHANGE_COLUMNS)
+    if rewritten:
+        stats = replace_scd1_partitions(spark, target, kept, _change_spec(table), rewritten)
+    elif evaluation.rows_out or full_refresh:
+        stats = _apply(spark, storage, table, target, kept, full_refresh)
+    else:
+        stats = None
     if not DeltaTable.isDeltaTable(spark, target):
-        raise dg.Failure(f"silver.{table.name}: its Bronze sources have no applicable rows yet")
+        raise dg.Failure(f"{_name(table)}: its Bronze sources have no applicable rows yet")
+    applied_days = None if days else _days_applied(table, stats)
+    if applied_days:
+        _report_days_applied(context, table, applied_days)
     if not days:
         # A rebuild of some days applied only those days: the next unpartitioned run still applies
         # everything added since the last one (idempotently).
         record_progress(spark, target, list(increments.values()))
     append_event(event_log_uri(storage), TableEvent.from_evaluation(
-        evaluation, run_id=context.run.run_id, delta_version=stats.version if stats else None,
+        evaluation, table=_name(table), run_id=context.run.run_id, delta_version=stats.version if stats else None,
         started_at=started, finished_at=datetime.now(timezone.utc),
     ))
     sources = {f"source/{name}": f"v{inc.from_version}..v{inc.to_version}" if inc.from_version is not None
                else f"full at v{inc.to_version}" for name, inc in increments.items()}
-    return dg.MaterializeResult(metadata={
-        **delta_table_metadata(target, table_name=f"{SILVER}.{table.name}"),
+    return dg.MaterializeResult(asset_key=table.key, metadata={
+        **delta_table_metadata(target, table_name=_name(table)),
         "dagster/column_schema": column_schema(table.contract),
         **evaluation.metadata(),
         **sources,
         **_write_metadata(stats, days),
-        **({} if days else _days_applied_metadata(table, stats)),
+        **({} if applied_days is None else {DAYS_APPLIED: dg.MetadataValue.json(applied_days)}),
     })
 
 
-def _report_days_applied(context: dg.AssetExecutionContext, table: SilverTable, stats: MergeStats) -> None:
+def _name(table: SilverTable) -> str:
+    return f"{SILVER}.{table.name}"
+
+
+def _days_applied(table: SilverTable, stats: MergeStats | None) -> list[str] | None:
+    """The days an unpartitioned run of a day-partitioned table applied rows to (its checks validate
+    those); None for a table without days."""
+    if not table.day_column:
+        return None
+    # The MERGE listed the batch's days already, to prune its scan to them.
+    return days_applied(day for (day,) in stats.batch_partitions) if stats else []
+
+
+def _report_days_applied(context: dg.AssetExecutionContext, table: SilverTable, days: list[str]) -> None:
     """An unpartitioned run of a day-partitioned table also records a materialization of every day its
     new rows fall on, so the days' status in the catalog, and the automation of tables downstream, see them."""
-    if not table.partitions_def:
-        return
     day_keys = set(table.partitions_def.get_partition_keys())
-    # The MERGE listed the batch's days already, to prune its scan to them.
-    for day in filter(None, days_applied(day for (day,) in stats.batch_partitions)):
+    for day in filter(None, days):
         if day in day_keys:  # days outside the partitions (before the first day) are in the table all the same
             # The column schema too: Dagster's schema-change check compares the newest two materializations.
             context.log_event(dg.AssetMaterialization(asset_key=table.key, partition=day, metadata={
                 "applied_by": "incremental run", "dagster/column_schema": column_schema(table.contract)}))
-
-
-def _days_applied_metadata(table: SilverTable, stats: MergeStats | None) -> dict:
-    """The days an unpartitioned run of a day-partitioned table applied rows to: its checks validate those."""
-    if not table.day_column:
-        return {}
-    return {DAYS_APPLIED: dg.MetadataValue.json(days_applied(day for (day,) in stats.batch_partitions) if stats else [])}
 
 
 def _change_spec(table: SilverTable) -> ChangeSpec:

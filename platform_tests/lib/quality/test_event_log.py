@@ -16,7 +16,7 @@ def test_two_materializations_are_queryable_with_rule_counts(spark, storage):
         started_at = START + timedelta(days=run)
         with evaluate(df, rules, keys=["order_id"], table="silver.orders") as evaluation:
             event = TableEvent.from_evaluation(
-                evaluation, run_id=f"run-{run}", delta_version=run,
+                evaluation, table="silver.orders", run_id=f"run-{run}", delta_version=run,
                 started_at=started_at, finished_at=started_at + timedelta(seconds=90),
             )
         append_event(uri, event)

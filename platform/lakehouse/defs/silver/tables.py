@@ -1,5 +1,6 @@
 """The Silver tables: what each is built from, its contract, its expectations and its checks."""
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import dagster as dg
@@ -13,7 +14,7 @@ from lakehouse.lib.partitions import DAY_PARTITIONED_TAG, daily_event_partitions
 from lakehouse.lib.quality.checks import contract_checks, freshness_check, referential_integrity_check
 from lakehouse.lib.quality.contracts import column_schema, contract_owner
 from lakehouse.lib.quality.expectations import Expectation
-from lakehouse.lib.silver import SilverTable, materialize_silver, silver_key
+from lakehouse.lib.silver import SilverTable, materialize_silver, shared_derivations, silver_key
 from lakehouse.lib.storage import LakehouseStorage
 from lakehouse.sources import topics
 from lakehouse.transforms import silver as t
@@ -160,8 +161,8 @@ class SilverConfig(dg.Config):
     full_refresh: bool = False  # rebuild from the whole of Bronze instead of what it added since the last run
 
 
-def silver_asset(table: SilverTable) -> dg.AssetsDefinition:
-    @dg.asset(
+def silver_spec(table: SilverTable) -> dg.AssetSpec:
+    return dg.AssetSpec(
         key=table.key,
         deps=list(table.sources.values()),
         group_name="silver",
@@ -174,15 +175,35 @@ def silver_asset(table: SilverTable) -> dg.AssetsDefinition:
         # tables follow their Bronze with unpartitioned runs of a sensor instead (automation/event_tables_sensor.py).
         automation_condition=None if table.partitions_def else silver_automation(),
         partitions_def=table.partitions_def,
-        backfill_policy=dg.BackfillPolicy.single_run() if table.partitions_def else None,
         freshness_policy=STREAMED_FRESHNESS if KAFKA_BRONZE_KEYS & set(table.sources.values()) else None,
-        op_tags=step_order.DEFERRED if table.history_of else step_order.SERVING_TABLE,
+    )
+
+
+SILVER_STEPS = shared_derivations(SILVER_TABLES)
+
+
+def step_name(tables: tuple[SilverTable, ...]) -> str:
+    """The op (and step) that materializes `tables`: named after the first, e.g. `silver__customers`."""
+    return f"silver__{tables[0].name}"
+
+
+def silver_step(tables: tuple[SilverTable, ...]) -> dg.AssetsDefinition:
+    """One step for tables derived alike (lakehouse.lib.silver.shared_derivations); each can run alone."""
+    first = tables[0]
+
+    @dg.multi_asset(
+        name=step_name(tables),
+        specs=[silver_spec(table) for table in tables],
+        can_subset=len(tables) > 1,
+        partitions_def=first.partitions_def,
+        backfill_policy=dg.BackfillPolicy.single_run() if first.partitions_def else None,
+        op_tags=step_order.SERVING_TABLE,
     )
     def _silver(context: dg.AssetExecutionContext, config: SilverConfig, spark: LazyPySparkResource,
-                storage: LakehouseStorage) -> dg.MaterializeResult:
+                storage: LakehouseStorage) -> Iterator[dg.MaterializeResult]:
         session = spark.spark_session
-        return materialize_silver(context, session, storage, without_missing_streams(table, session, storage),
-                                  config.full_refresh)
+        selected = [without_missing_streams(t, session, storage) for t in tables if t.key in context.selected_asset_keys]
+        yield from materialize_silver(context, session, storage, selected, config.full_refresh)
 
     return _silver
 
@@ -201,4 +222,4 @@ def defs() -> dg.Definitions:
         referential_integrity_check(silver_key("clickstream_sessions"), silver_key("customers"), ["customer_id"]),
         *[freshness_check(silver_key(name), timedelta(days=1)) for name in ("customers", "orders", "clickstream_events")],
     ]
-    return dg.Definitions(assets=[silver_asset(table) for table in SILVER_TABLES], asset_checks=checks)
+    return dg.Definitions(assets=[silver_step(tables) for tables in SILVER_STEPS], asset_checks=checks)

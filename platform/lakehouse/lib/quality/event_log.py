@@ -54,12 +54,12 @@ class TableEvent:
 
     @classmethod
     def from_evaluation(
-        cls, evaluation: Evaluation, *, run_id: str, delta_version: int | None,
+        cls, evaluation: Evaluation, *, table: str, run_id: str, delta_version: int | None,
         started_at: datetime, finished_at: datetime,
     ) -> TableEvent:
         return cls(
             run_id=run_id,
-            table=evaluation.table,
+            table=table,
             delta_version=delta_version,
             started_at=started_at,
             finished_at=finished_at,
