@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from functools import reduce
 
 from delta.tables import DeltaTable
+from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
@@ -161,9 +162,21 @@ def apply_scd2(
     log = _log_changes(spark, log_uri, changes, spec)
     affected = _affected_keys(changes, log, spec.keys)
     logged = log.join(affected, list(spec.keys), "left_semi").unionByName(log.where(F.col(OP) == TRUNCATE))
-    versions = history_of(logged, spec.keys, tracked_columns)
-    table = _create_if_missing(spark, target_uri, versions.schema)
+    # The MERGE's source reads the affected keys' changes several times (their versions, and again to
+    # find versions that are gone); read from the log once.
+    logged = logged.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        _swap_in_versions(spark, target_uri, history_of(logged, spec.keys, tracked_columns), affected, spec)
+    finally:
+        logged.unpersist()
+    return _last_commit_stats(target_uri)
 
+
+def _swap_in_versions(
+    spark: SparkSession, target_uri: str, versions: DataFrame, affected: DataFrame, spec: ChangeSpec
+) -> None:
+    """Replaces the affected keys' versions in the history table with `versions`, in one MERGE."""
+    table = _create_if_missing(spark, target_uri, versions.schema)
     # The affected keys' existing versions that the rebuilt history no longer has go in as delete markers.
     obsolete = (
         spark.read.format("delta").load(target_uri)
@@ -183,7 +196,6 @@ def apply_scd2(
         .whenNotMatchedInsert(condition=~F.col(f"s.{_OBSOLETE}"), values=_values("s", columns))
         .execute()
     )
-    return _last_commit_stats(target_uri)
 
 
 def _payload_columns(changes: DataFrame, spec: ChangeSpec) -> list[str]:
