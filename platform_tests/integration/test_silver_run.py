@@ -206,6 +206,30 @@ def test_the_customer_tables_share_one_step_and_either_catches_up_alone(lake):
     assert len(counts) == 2 and counts[0] == counts[1] and counts[0][0] > 0
 
 
+
+def test_a_failed_write_of_one_customer_table_keeps_the_other_and_catches_up_next_run(lake):
+    root, run, _ = lake
+    customers, history = (dg.AssetKey(["silver", name]) for name in ("customers", "customer_history"))
+    generate_landing(root, scale=SCALE, batch=4)
+    assert run(FILE_AND_API_FEEDS).success
+    # The history's change log cannot be written: a file stands where its table should be.
+    change_log = root / "_system" / "change_log" / "silver" / "customer_history"
+    aside = change_log.with_name("customer_history.aside")
+    change_log.rename(aside)
+    change_log.write_text("not a Delta table")
+    try:
+        broken = run(dg.AssetSelection.assets(customers, history))
+    finally:
+        change_log.unlink()
+        aside.rename(change_log)
+    assert not broken.success
+    assert {e.asset_key for e in broken.get_asset_materialization_events()} == {customers}
+    assert [e["table"] for e in events(root) if e["run_id"] == broken.run_id] == ["silver.customers"]
+
+    healed = run(dg.AssetSelection.assets(customers, history))
+    read = {e["table"]: e["rows_in"] for e in events(root) if e["run_id"] == healed.run_id}
+    assert healed.success and read["silver.customers"] == 0 and read["silver.customer_history"] > 0
+
 def _rows_of_day(t, day, column=None):
     rows = t.filter(pc.field("event_date") == day)
     return sorted(map(str, rows.column(column).to_pylist() if column else rows.drop_columns(["_event_ts"]).to_pylist()))

@@ -17,11 +17,12 @@ Quarantined rows are written before the MERGE, once per batch of source versions
 after a crash between the two does not quarantine them twice.
 
 Tables derived alike (customers and their history: same sources, transformation and expectations)
-are one step that does 1-3 once and 4-5 per table; each keeps its own quarantine, progress and
-event-log row.
+are one step that does 1-3 once and 4-5 per table, their writes side by side; each keeps its own
+quarantine, progress and event-log row.
 """
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -29,6 +30,7 @@ from datetime import date, datetime, timezone
 import dagster as dg
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.util import inheritable_thread_target
 
 from lakehouse.lib.cdc_merge import ChangeSpec, MergeStats, RewriteStats, apply_scd1, apply_scd2, replace_scd1_partitions
 from lakehouse.lib.delta_metadata import delta_table_metadata
@@ -139,19 +141,31 @@ def _materialize(
     with evaluate(changes, [APPLICABLE, *derivation.expectations], _change_spec(derivation).keys, names) as evaluation:
         if not evaluation.identity_holds:  # checked before anything is written
             raise dg.Failure(f"{names}: rows in != out + dropped + quarantined: {evaluation.metadata()}")
-        for table in tables:
-            yield _write(context, spark, storage, table, evaluation, increments, days, full_refresh, started)
-            started = datetime.now(timezone.utc)
+        # The tables are independent Delta tables, and a small batch's MERGE spends most of its time in
+        # Delta's per-commit work (log state, planning, commit), not on the cores: their writes overlap.
+        write_in_thread = inheritable_thread_target(spark)(_write)  # with the step's Spark tags and properties
+        with ThreadPoolExecutor(len(tables)) as pool:
+            writes = [pool.submit(write_in_thread, spark, storage, table, evaluation, increments, rewritten,
+                                  full_refresh) for table in tables]
+        failures = []
+        for table, write in zip(tables, writes):
+            try:
+                stats, finished = write.result()
+            except Exception as failure:  # the other tables' writes committed: report them before failing
+                failures.append(failure)
+                continue
+            yield _report(context, storage, table, evaluation, increments, days, stats, started, finished)
+        if failures:
+            raise failures[0]
 
 
 def _write(
-    context: dg.AssetExecutionContext, spark: SparkSession, storage: LakehouseStorage, table: SilverTable,
-    evaluation: Evaluation, increments: Mapping[str, Increment], days: tuple[date, date] | None,
-    full_refresh: bool, started: datetime,
-) -> dg.MaterializeResult:
-    """Quarantines, applies and records one table's share of an evaluated batch."""
+    spark: SparkSession, storage: LakehouseStorage, table: SilverTable, evaluation: Evaluation,
+    increments: Mapping[str, Increment], rewritten: str | None, full_refresh: bool,
+) -> tuple[MergeStats | RewriteStats | None, datetime]:
+    """Quarantines, applies and records the progress of one table's share of an evaluated batch; what
+    the write committed, and when it finished."""
     target = storage.table_uri(table.key)
-    rewritten = days_predicate(table.day_column, days) if days else None
     if full_refresh or rewritten:
         replace_quarantine(evaluation, quarantine_uri(storage, table.key), where=rewritten)
     else:
@@ -166,16 +180,26 @@ def _write(
         stats = None
     if not DeltaTable.isDeltaTable(spark, target):
         raise dg.Failure(f"{_name(table)}: its Bronze sources have no applicable rows yet")
-    applied_days = None if days else _days_applied(table, stats)
-    if applied_days:
-        _report_days_applied(context, table, applied_days)
-    if not days:
+    if not rewritten:
         # A rebuild of some days applied only those days: the next unpartitioned run still applies
         # everything added since the last one (idempotently).
         record_progress(spark, target, list(increments.values()))
+    return stats, datetime.now(timezone.utc)
+
+
+def _report(
+    context: dg.AssetExecutionContext, storage: LakehouseStorage, table: SilverTable, evaluation: Evaluation,
+    increments: Mapping[str, Increment], days: tuple[date, date] | None, stats: MergeStats | RewriteStats | None,
+    started: datetime, finished: datetime,
+) -> dg.MaterializeResult:
+    """The event-log row and the materialization of one table's write."""
+    target = storage.table_uri(table.key)
+    applied_days = None if days else _days_applied(table, stats)
+    if applied_days:
+        _report_days_applied(context, table, applied_days)
     append_event(event_log_uri(storage), TableEvent.from_evaluation(
         evaluation, table=_name(table), run_id=context.run.run_id, delta_version=stats.version if stats else None,
-        started_at=started, finished_at=datetime.now(timezone.utc),
+        started_at=started, finished_at=finished,
     ))
     sources = {f"source/{name}": f"v{inc.from_version}..v{inc.to_version}" if inc.from_version is not None
                else f"full at v{inc.to_version}" for name, inc in increments.items()}
