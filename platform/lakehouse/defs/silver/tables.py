@@ -195,15 +195,16 @@ def silver_step(tables: tuple[SilverTable, ...]) -> dg.AssetsDefinition:
         name=step_name(tables),
         specs=[silver_spec(table) for table in tables],
         can_subset=len(tables) > 1,
-        partitions_def=first.partitions_def,
+        # Partitioned through the specs, whose partitions are alike (shared_derivations groups by them).
         backfill_policy=dg.BackfillPolicy.single_run() if first.partitions_def else None,
         op_tags=step_order.SERVING_TABLE,
     )
     def _silver(context: dg.AssetExecutionContext, config: SilverConfig, spark: LazyPySparkResource,
                 storage: LakehouseStorage) -> Iterator[dg.MaterializeResult]:
         session = spark.spark_session
-        selected = [without_missing_streams(t, session, storage) for t in tables if t.key in context.selected_asset_keys]
-        yield from materialize_silver(context, session, storage, selected, config.full_refresh)
+        selected = [t for t in tables if t.key in context.selected_asset_keys]
+        yield from materialize_silver(context, session, storage, without_missing_streams(selected, session, storage),
+                                      config.full_refresh)
 
     return _silver
 
