@@ -22,8 +22,8 @@ quarantine, progress and event-log row.
 """
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
@@ -153,6 +153,7 @@ def _materialize(
                 stats, finished = write.result()
             except Exception as failure:  # the other tables' writes committed: report them before failing
                 failures.append(failure)
+                context.log.error(f"{_name(table)}: its write failed: {failure}")
                 continue
             yield _report(context, storage, table, evaluation, increments, days, stats, started, finished)
         if failures:
