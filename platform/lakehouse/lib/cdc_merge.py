@@ -63,6 +63,35 @@ class ChangeSpec:
 
 
 @dataclass(frozen=True)
+class BatchSummary:
+    """What a MERGE needs to know of its batch before it runs: the sequence of the batch's last
+    truncate, and (SCD1 table with `partition_by`) the partition values of its keyed changes."""
+
+    last_truncate: int | None
+    partitions: tuple[tuple, ...] = ()
+
+    @staticmethod
+    def aggregates(spec: ChangeSpec) -> list[Column]:
+        """Aggregates over a batch's change rows that give its summary (`of`): computed along with other
+        aggregates (the expectations' counts), they cost no pass of their own. They skip NULL rows."""
+        truncate = F.col(OP) == TRUNCATE
+        last_truncate = F.max(F.when(truncate, F.col(SEQUENCE)))
+        if not spec.partition_by:
+            return [last_truncate]
+        return [last_truncate, F.collect_set(F.when(~truncate, F.struct(*spec.partition_by)))]
+
+    @classmethod
+    def of(cls, values: Sequence) -> BatchSummary:
+        """The summary from the values of `aggregates`, in order."""
+        last_truncate, *partitions = values
+        return cls(last_truncate, tuple(tuple(p) for p in partitions[0]) if partitions else ())
+
+
+def summarize(changes: DataFrame, spec: ChangeSpec) -> BatchSummary:
+    return BatchSummary.of(changes.agg(*BatchSummary.aggregates(spec)).first())
+
+
+@dataclass(frozen=True)
 class MergeStats:
     """Row counts of the MERGE commit, as Delta recorded them, the table version it wrote, and (for a
     partitioned table) the partition values of the batch's rows."""
@@ -83,13 +112,17 @@ class RewriteStats:
     files_replaced: int
 
 
-def apply_scd1(spark: SparkSession, target_uri: str, changes: DataFrame, spec: ChangeSpec) -> MergeStats:
+def apply_scd1(
+    spark: SparkSession, target_uri: str, changes: DataFrame, spec: ChangeSpec, summary: BatchSummary | None = None
+) -> MergeStats:
     """Upserts the last change of each key and tombstones deletes; creates the table on first use.
 
     Columns: the payload, `is_deleted`, and the `_sequence` and `_event_ts` of the change the row holds.
+    `summary` is the batch's, when known already (computed from `changes` otherwise).
     """
     payload = _payload_columns(changes, spec)
-    batch_truncate = _last_truncate(changes)
+    summary = summary or summarize(changes, spec)
+    batch_truncate = summary.last_truncate
     latest = latest_per_key(changes.where(F.col(OP) != TRUNCATE), spec.keys)
     table = _create_if_missing(
         spark, target_uri, _current_rows(latest, payload, truncated_before=None).schema, spec.partition_by
@@ -97,9 +130,8 @@ def apply_scd1(spark: SparkSession, target_uri: str, changes: DataFrame, spec: C
     truncated_before = _raise_truncate_watermark(spark, target_uri, batch_truncate)
 
     condition = _match(spec.keys)
-    batch_partitions = _partition_values(latest, spec.partition_by)
     if spec.partition_by and batch_truncate is None:  # a truncate sweeps every partition
-        condition = condition & _in_partitions(batch_partitions, spec.partition_by)
+        condition = condition & _in_partitions(summary.partitions, spec.partition_by)
     merge = (
         table.alias("t")
         .merge(_current_rows(latest, payload, truncated_before).alias("s"), condition)
@@ -113,7 +145,7 @@ def apply_scd1(spark: SparkSession, target_uri: str, changes: DataFrame, spec: C
             truncated, {IS_DELETED: F.lit(True)}
         )
     merge.execute()
-    return replace(_last_commit_stats(target_uri), batch_partitions=batch_partitions)
+    return replace(_last_commit_stats(target_uri), batch_partitions=summary.partitions)
 
 
 def replace_scd1_partitions(
@@ -147,6 +179,7 @@ def apply_scd2(
     tracked_columns: Sequence[str],
     *,
     log_uri: str,
+    summary: BatchSummary | None = None,
 ) -> MergeStats:
     """Rebuilds the history of the keys in `changes` and swaps their versions in with one MERGE.
 
@@ -154,13 +187,15 @@ def apply_scd2(
     the version they fall in (see `history_of`). Columns: the payload, `valid_from`, `valid_to` (NULL
     while open), `is_current`, and the `_sequence` of the change that opened the version. `log_uri` is
     the table's change log: every change applied so far, once. Both tables are created on first use.
+    `summary` is the batch's, when known already (computed from `changes` otherwise).
     """
     payload = _payload_columns(changes, spec)
     not_tracked = set(tracked_columns) - (set(payload) - set(spec.keys))
     if not_tracked:
         raise ValueError(f"tracked columns {sorted(not_tracked)} are not non-key payload columns")
     log = _log_changes(spark, log_uri, changes, spec)
-    affected = _affected_keys(changes, log, spec.keys)
+    batch_truncate = (summary or summarize(changes, spec)).last_truncate
+    affected = _affected_keys(changes, log, spec.keys, batch_truncate)
     logged = log.join(affected, list(spec.keys), "left_semi").unionByName(log.where(F.col(OP) == TRUNCATE))
     # The MERGE's source reads the affected keys' changes several times (their versions, and again to
     # find versions that are gone); read from the log once.
@@ -208,10 +243,6 @@ def _payload_columns(changes: DataFrame, spec: ChangeSpec) -> list[str]:
     return payload
 
 
-def _last_truncate(changes: DataFrame) -> int | None:
-    return changes.where(F.col(OP) == TRUNCATE).agg(F.max(SEQUENCE)).first()[0]
-
-
 def _current_rows(latest: DataFrame, payload: Sequence[str], truncated_before: int | None) -> DataFrame:
     deleted = F.col(OP) == DELETE
     if truncated_before is not None:
@@ -240,11 +271,10 @@ def _log_changes(spark: SparkSession, log_uri: str, changes: DataFrame, spec: Ch
     return spark.read.format("delta").load(log_uri)
 
 
-def _affected_keys(changes: DataFrame, log: DataFrame, keys: Sequence[str]) -> DataFrame:
+def _affected_keys(changes: DataFrame, log: DataFrame, keys: Sequence[str], batch_truncate: int | None) -> DataFrame:
     """The keys whose history the batch can change: its own, and with a truncate, all keys logged before it."""
     keyed = F.col(OP) != TRUNCATE
     affected = changes.where(keyed).select(*keys)
-    batch_truncate = _last_truncate(changes)
     if batch_truncate is not None:
         affected = affected.unionByName(log.where(keyed & (F.col(SEQUENCE) < batch_truncate)).select(*keys))
     return affected.distinct()
@@ -256,13 +286,6 @@ def _create_if_missing(
     partitioned = f" PARTITIONED BY ({', '.join(f'`{c}`' for c in partition_by)})" if partition_by else ""
     spark.sql(f"CREATE TABLE IF NOT EXISTS delta.`{uri}` ({schema.toDDL()}) USING DELTA{partitioned}")
     return DeltaTable.forPath(spark, uri)
-
-
-def _partition_values(latest: DataFrame, partition_by: Sequence[str]) -> tuple[tuple, ...]:
-    """The distinct partition values of the batch's rows (none for an unpartitioned table)."""
-    if not partition_by:
-        return ()
-    return tuple(tuple(row) for row in latest.select(*partition_by).distinct().collect())
 
 
 def _in_partitions(values: Sequence[tuple], partition_by: Sequence[str]) -> Column:

@@ -32,7 +32,15 @@ from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.util import inheritable_thread_target
 
-from lakehouse.lib.cdc_merge import ChangeSpec, MergeStats, RewriteStats, apply_scd1, apply_scd2, replace_scd1_partitions
+from lakehouse.lib.cdc_merge import (
+    BatchSummary,
+    ChangeSpec,
+    MergeStats,
+    RewriteStats,
+    apply_scd1,
+    apply_scd2,
+    replace_scd1_partitions,
+)
 from lakehouse.lib.delta_metadata import delta_table_metadata
 from lakehouse.lib.incremental import Increment, committed_progress, read_as_of, read_increment, record_progress
 from lakehouse.lib.partitions import DAYS_APPLIED, days_applied, days_predicate, describe_days, run_days
@@ -98,7 +106,9 @@ def shared_derivations(tables: Iterable[SilverTable]) -> list[tuple[SilverTable,
 
 
 def _derivation(table: SilverTable) -> tuple:
-    return (dict(table.sources), table.changes, dict(table.lookups), list(table.expectations), table.partitions_def)
+    # Partitioned alike too: the evaluation lists the batch's partitions for all of them.
+    return (dict(table.sources), table.changes, dict(table.lookups), list(table.expectations), table.partitions_def,
+            tuple(table.partition_by))
 
 
 def materialize_silver(
@@ -138,14 +148,17 @@ def _materialize(
     if rewritten:
         changes = changes.where(rewritten)
     names = " and ".join(_name(t) for t in tables)
-    with evaluate(changes, [APPLICABLE, *derivation.expectations], _change_spec(derivation).keys, names) as evaluation:
+    spec = _change_spec(derivation)
+    with evaluate(changes, [APPLICABLE, *derivation.expectations], spec.keys, names,
+                  kept_aggregates=BatchSummary.aggregates(spec)) as evaluation:
         if not evaluation.identity_holds:  # checked before anything is written
             raise dg.Failure(f"{names}: rows in != out + dropped + quarantined: {evaluation.metadata()}")
+        summary = BatchSummary.of(evaluation.kept_aggregates)
         # The tables are independent Delta tables, and a small batch's MERGE spends most of its time in
         # Delta's per-commit work (log state, planning, commit), not on the cores: their writes overlap.
         write_in_thread = inheritable_thread_target(spark)(_write)  # with the step's Spark tags and properties
         with ThreadPoolExecutor(len(tables)) as pool:
-            writes = [pool.submit(write_in_thread, spark, storage, table, evaluation, increments, rewritten,
+            writes = [pool.submit(write_in_thread, spark, storage, table, evaluation, summary, increments, rewritten,
                                   full_refresh) for table in tables]
         failures = []
         for table, write in zip(tables, writes):
@@ -161,7 +174,7 @@ def _materialize(
 
 
 def _write(
-    spark: SparkSession, storage: LakehouseStorage, table: SilverTable, evaluation: Evaluation,
+    spark: SparkSession, storage: LakehouseStorage, table: SilverTable, evaluation: Evaluation, summary: BatchSummary,
     increments: Mapping[str, Increment], rewritten: str | None, full_refresh: bool,
 ) -> tuple[MergeStats | RewriteStats | None, datetime]:
     """Quarantines, applies and records the progress of one table's share of an evaluated batch; what
@@ -176,7 +189,7 @@ def _write(
     if rewritten:
         stats = replace_scd1_partitions(spark, target, kept, _change_spec(table), rewritten)
     elif evaluation.rows_out or full_refresh:
-        stats = _apply(spark, storage, table, target, kept, full_refresh)
+        stats = _apply(spark, storage, table, target, kept, summary, full_refresh)
     else:
         stats = None
     if not DeltaTable.isDeltaTable(spark, target):
@@ -242,7 +255,9 @@ def _change_spec(table: SilverTable) -> ChangeSpec:
     return ChangeSpec(tuple(table.change_keys or table_keys(table.contract)), tuple(table.partition_by))
 
 
-def _apply(spark, storage, table: SilverTable, target: str, kept: DataFrame, full_refresh: bool) -> MergeStats:
+def _apply(
+    spark, storage, table: SilverTable, target: str, kept: DataFrame, summary: BatchSummary, full_refresh: bool
+) -> MergeStats:
     spec = _change_spec(table)
     log_uri = join_uri(storage.system_uri("change_log"), *table.key.path)
     if full_refresh:
@@ -251,8 +266,8 @@ def _apply(spark, storage, table: SilverTable, target: str, kept: DataFrame, ful
             if DeltaTable.isDeltaTable(spark, uri):
                 DeltaTable.forPath(spark, uri).delete()
     if table.history_of:
-        return apply_scd2(spark, target, kept, spec, table.history_of, log_uri=log_uri)
-    return apply_scd1(spark, target, kept, spec)
+        return apply_scd2(spark, target, kept, spec, table.history_of, log_uri=log_uri, summary=summary)
+    return apply_scd1(spark, target, kept, spec, summary)
 
 
 def _batch_version(increments: Iterable[Increment]) -> int:

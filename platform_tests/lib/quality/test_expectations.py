@@ -5,6 +5,7 @@ import re
 import dagster as dg
 import pytest
 from delta.tables import DeltaTable
+from pyspark.sql import functions as F
 
 from lakehouse.lib.quality.expectations import Expectation, ExpectationFailedError, evaluate
 from lakehouse.lib.quality.quarantine import append_quarantine, quarantine_uri, replace_quarantine
@@ -33,6 +34,17 @@ ORACLE = {
 
 def orders(spark, rows=CLEAN + BAD):
     return spark.createDataFrame(rows, SCHEMA)
+
+
+def evaluate_counting_jobs(spark, group, df, rules, **options):
+    """`evaluate`'s result, and the number of Spark jobs it ran."""
+    context = spark.sparkContext
+    context.setJobGroup(group, group)
+    try:
+        result = evaluate(df, rules, keys=["order_id"], table="orders", **options)
+    finally:
+        context.setLocalProperty("spark.jobGroup.id", None)  # what Scala's clearJobGroup does
+    return result, len(context.statusTracker().getJobIdsForGroup(group))
 
 
 def test_each_action_routes_rows_and_counts_every_rule(spark):
@@ -82,6 +94,30 @@ def test_default_fills_nulls_on_kept_rows_and_counts_them(spark):
         Expectation("country_given", "country IS NOT NULL", "warn", fill={"country": "ZZ"})
 
 
+def test_kept_aggregates_see_the_kept_rows_as_written_in_the_same_pass(spark):
+    """What a write needs to know of the kept rows up front comes with the counts, not from another job."""
+    rules = [
+        Expectation("country_given", "country IS NOT NULL", "default", "unknown country", fill={"country": "ZZ"}),
+        *RULES,
+    ]
+    rows = CLEAN + BAD + [("n-1", None, 3.0, False)]
+    aggregates = [F.max("amount"), F.min("amount"), F.collect_set("country"), F.count("order_id")]
+
+    plain, plain_jobs = evaluate_counting_jobs(spark, "no-aggregates", orders(spark, rows), rules)
+    summarized, summarized_jobs = evaluate_counting_jobs(
+        spark, "kept-aggregates", orders(spark, rows), rules, kept_aggregates=aggregates
+    )
+    with plain, summarized:
+        assert plain.kept_aggregates == ()
+        assert summarized_jobs == plain_jobs
+        biggest, smallest, countries, kept = summarized.kept_aggregates
+        expected = summarized.kept.agg(*aggregates).first()
+        # Dropped (d-2 at 9.0 is FR, a test order) and quarantined (q-1 at -1.0) rows are not seen; the
+        # defaulted country is, as written.
+        assert (biggest, smallest, kept) == (expected[0], expected[1], expected[3]) == (29.0, 3.0, 24)
+        assert sorted(countries) == sorted(expected[2]) == ["DE", "XX", "ZZ"]
+
+
 def test_quarantined_rows_append_once_per_batch_and_a_rebuild_replaces_them(spark, storage):
     uri = quarantine_uri(storage, dg.AssetKey(["silver", "orders"]))
     assert uri == f"{storage.root_uri}/quarantine/silver/orders"
@@ -119,17 +155,8 @@ def test_all_rules_are_counted_in_one_aggregation(spark):
     """Spark jobs for the counts do not grow with the number of rules; outputs read the cached flags."""
     many_rules = [Expectation(f"amount_above_{i}", f"amount > {i}", "warn") for i in range(12)]
 
-    def jobs_to_evaluate(rules, group):
-        context = spark.sparkContext
-        context.setJobGroup(group, group)
-        try:
-            result = evaluate(orders(spark), rules, keys=["order_id"], table="orders")
-        finally:
-            context.setLocalProperty("spark.jobGroup.id", None)  # what Scala's clearJobGroup does
-        return result, len(context.statusTracker().getJobIdsForGroup(group))
-
-    one, one_rule_jobs = jobs_to_evaluate(RULES[:1], "one-rule")
-    many, many_rule_jobs = jobs_to_evaluate(many_rules, "many-rules")
+    one, one_rule_jobs = evaluate_counting_jobs(spark, "one-rule", orders(spark), RULES[:1])
+    many, many_rule_jobs = evaluate_counting_jobs(spark, "many-rules", orders(spark), many_rules)
     with one, many:
         assert many_rule_jobs == one_rule_jobs
         assert "InMemoryRelation" in many.kept._jdf.queryExecution().withCachedData().toString()

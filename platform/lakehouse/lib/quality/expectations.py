@@ -79,6 +79,7 @@ class Evaluation:
     rows_quarantined: int
     failed: dict[str, int]  # rule -> rows that failed it
     _flagged: DataFrame = field(repr=False)
+    kept_aggregates: tuple = ()  # the values of `evaluate`'s `kept_aggregates`, in order
 
     def __enter__(self) -> Evaluation:
         return self
@@ -127,8 +128,15 @@ class Evaluation:
         }
 
 
-def evaluate(df: DataFrame, expectations: Sequence[Expectation], keys: Sequence[str], table: str) -> Evaluation:
+def evaluate(
+    df: DataFrame, expectations: Sequence[Expectation], keys: Sequence[str], table: str,
+    kept_aggregates: Sequence[Column] = (),
+) -> Evaluation:
     """Flag every row with the rules it fails and count all rules in a single aggregation.
+
+    `kept_aggregates` are aggregates over the kept rows (as `Evaluation.kept` has them) computed in the
+    same pass, for what writing them needs to know up front; rows not kept are NULL in every column
+    there, so they must be aggregates that skip NULLs (max, collect_set, count of a column).
 
     Raises `ExpectationFailedError` if any row fails a `fail` rule.
     """
@@ -141,14 +149,19 @@ def evaluate(df: DataFrame, expectations: Sequence[Expectation], keys: Sequence[
         # Counting, then writing kept and quarantined rows, would otherwise each recompute upstream.
         .persist(StorageLevel.MEMORY_AND_DISK)
     )
-    counts = flagged.agg(
+    kept_columns = _with_defaults(df, expectations)
+    counts = flagged.select(
+        FATE, FAILED, *[F.when(F.col(FATE) == "keep", c).alias(name) for name, c in kept_columns.items()]
+    ).agg(
         F.count("*"),
         F.count_if(F.col(FATE) == "keep"),
         F.count_if(F.col(FATE) == "drop"),
         F.count_if(F.col(FATE) == "quarantine"),
         *[F.count_if(F.array_contains(FAILED, name)) for name in names],
+        *kept_aggregates,
     ).first()
-    rows_in, rows_out, dropped, quarantined, *per_rule = counts
+    rule_counts_end = 4 + len(names)
+    rows_in, rows_out, dropped, quarantined, *per_rule = counts[:rule_counts_end]
     failed = dict(zip(names, per_rule))
 
     fatal = [e for e in expectations if e.action == "fail" and failed[e.name]]
@@ -161,7 +174,7 @@ def evaluate(df: DataFrame, expectations: Sequence[Expectation], keys: Sequence[
     return Evaluation(
         table=table,
         expectations=expectations,
-        kept=flagged.where(F.col(FATE) == "keep").select(_with_defaults(df, expectations)),
+        kept=flagged.where(F.col(FATE) == "keep").select(*[c.alias(name) for name, c in kept_columns.items()]),
         quarantined=flagged.where(F.col(FATE) == "quarantine").select(
             *original,
             F.col(FAILED).alias("_rule"),
@@ -174,6 +187,7 @@ def evaluate(df: DataFrame, expectations: Sequence[Expectation], keys: Sequence[
         rows_quarantined=quarantined,
         failed=failed,
         _flagged=flagged,
+        kept_aggregates=tuple(counts[rule_counts_end:]),
     )
 
 
@@ -184,14 +198,14 @@ def _failed_rules(expectations: Sequence[Expectation]) -> Column:
     ])).cast("array<string>")
 
 
-def _with_defaults(df: DataFrame, expectations: Sequence[Expectation]) -> list[Column]:
-    """The columns of `df`, NULLs filled on the rows that failed a `default` rule filling them."""
+def _with_defaults(df: DataFrame, expectations: Sequence[Expectation]) -> dict[str, Column]:
+    """The columns of `df` by name, NULLs filled on the rows that failed a `default` rule filling them."""
     columns = {c: F.col(c) for c in df.columns}
     for rule in (e for e in expectations if e.action == "default"):
         for name, value in rule.fill.items():
             default = F.coalesce(columns[name], F.lit(value).cast(df.schema[name].dataType))
             columns[name] = F.when(F.array_contains(FAILED, rule.name), default).otherwise(columns[name])
-    return [column.alias(name) for name, column in columns.items()]
+    return columns
 
 
 def _fate(expectations: Sequence[Expectation]) -> Column:
