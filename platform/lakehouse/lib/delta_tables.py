@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import deltalake
+import pyarrow as pa
+from deltalake.exceptions import CommitFailedError
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 
@@ -32,3 +36,25 @@ def last_commit(uri: str) -> dict:
     """
     [commit] = deltalake.DeltaTable(uri).history(1)
     return commit
+
+
+# Tables appended a few rows at a time (the event log, the quarantines) gain one small file per append,
+# and delta-rs does not compact on its own: their appender does, every this many table versions.
+COMPACT_EVERY = 100
+
+
+def append_rows(uri: str, rows: pa.Table, **options: Any) -> None:
+    """Appends `rows` with delta-rs (`options` go to `write_deltalake`): a commit in milliseconds.
+
+    Every `COMPACT_EVERY` versions the table's small files are compacted, so a query opens a few files
+    rather than one per append ever made, and files that compactions replaced longer ago than the
+    table's retention (Delta's default: a week) are deleted.
+    """
+    deltalake.write_deltalake(uri, rows, mode="append", **options)
+    table = deltalake.DeltaTable(uri)
+    if table.version() % COMPACT_EVERY == 0:
+        try:
+            table.optimize.compact()
+            table.vacuum(dry_run=False)
+        except CommitFailedError:
+            pass  # another writer committed in between; the rows are appended all the same, a later round compacts

@@ -2,6 +2,9 @@
 
 from datetime import datetime, timedelta, timezone
 
+import deltalake
+
+from lakehouse.lib import delta_tables
 from lakehouse.lib.quality.event_log import TableEvent, append_event, event_log_uri, table_history
 from lakehouse.lib.quality.expectations import Expectation, evaluate
 
@@ -30,3 +33,15 @@ def test_two_materializations_are_queryable_with_rule_counts(spark, storage):
     assert history[1].rules["positive_amount"].asDict() == {"passed": 3, "failed": 0}
     assert history[0].duration_s == 90.0
     assert history[0].finished_at == datetime(2026, 3, 2, 6, 1, 30)  # session time zone is UTC
+
+
+def test_the_log_stays_a_few_files_however_many_events_it_holds(spark, storage, monkeypatch):
+    """One file per appended row would make every query open one file per materialization ever made."""
+    monkeypatch.setattr(delta_tables, "COMPACT_EVERY", 10)
+    uri = event_log_uri(storage)
+    for run in range(35):
+        append_event(uri, TableEvent(f"run-{run}", "silver.orders", run, START, START, rows_in=run, rows_out=run))
+
+    assert len(deltalake.DeltaTable(uri).file_uris()) < 10  # compacted three times; 35 files without
+    history = table_history(spark, uri, "silver.orders").collect()
+    assert sorted((r.run_id, r.rows_in) for r in history) == sorted((f"run-{run}", run) for run in range(35))

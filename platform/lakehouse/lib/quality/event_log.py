@@ -18,10 +18,10 @@ from datetime import datetime
 from typing import NamedTuple
 
 import pyarrow as pa
-from deltalake import write_deltalake
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from lakehouse.lib.delta_tables import append_rows
 from lakehouse.lib.quality.expectations import Evaluation
 from lakehouse.lib.storage import LakehouseStorage
 
@@ -80,7 +80,7 @@ def event_log_uri(storage: LakehouseStorage) -> str:
 
 
 def append_event(uri: str, event: TableEvent) -> None:
-    """One row, appended with delta-rs: a commit in milliseconds, where a Spark write of one row runs a job."""
+    """One row, appended with delta-rs (`append_rows`): a Spark write of one row would run a job."""
     row = {
         "run_id": event.run_id, "table": event.table, "delta_version": event.delta_version,
         "rows_in": event.rows_in, "rows_out": event.rows_out, "rows_dropped": event.rows_dropped,
@@ -88,7 +88,7 @@ def append_event(uri: str, event: TableEvent) -> None:
         "rules": [(rule, counts._asdict()) for rule, counts in event.rules.items()],
         "duration_s": event.duration_s, "started_at": event.started_at, "finished_at": event.finished_at,
     }
-    write_deltalake(uri, pa.Table.from_pylist([row], schema=EVENT_SCHEMA), mode="append")
+    append_rows(uri, pa.Table.from_pylist([row], schema=EVENT_SCHEMA))
 
 
 def table_history(spark: SparkSession, uri: str, table: str) -> DataFrame:

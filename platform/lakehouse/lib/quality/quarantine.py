@@ -9,6 +9,7 @@ from __future__ import annotations
 import dagster as dg
 import deltalake
 
+from lakehouse.lib.delta_tables import append_rows
 from lakehouse.lib.quality.expectations import Evaluation
 from lakehouse.lib.storage import LakehouseStorage, join_uri
 
@@ -36,8 +37,8 @@ def append_quarantine(evaluation: Evaluation, uri: str, *, batch: str, batch_ver
         if committed is not None and committed >= batch_version:
             return
     # The contract may gain nullable columns; older quarantined rows keep theirs as NULL.
-    deltalake.write_deltalake(
-        uri, evaluation.quarantined.toArrow(), mode="append", schema_mode="merge",
+    append_rows(
+        uri, evaluation.quarantined.toArrow(), schema_mode="merge",
         commit_properties=deltalake.CommitProperties(app_transactions=[deltalake.Transaction(batch, batch_version)]),
     )
 
