@@ -6,8 +6,8 @@ from typing import Any
 
 import deltalake
 import pyarrow as pa
-from deltalake.exceptions import CommitFailedError
 from delta.tables import DeltaTable
+from deltalake.exceptions import CommitFailedError
 from pyspark.sql import DataFrame, SparkSession
 
 

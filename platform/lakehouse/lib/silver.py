@@ -160,17 +160,17 @@ def _materialize(
         with ThreadPoolExecutor(len(tables)) as pool:
             writes = [pool.submit(write_in_thread, spark, storage, table, evaluation, summary, increments, rewritten,
                                   full_refresh) for table in tables]
-        failures = []
+        first_failure = None
         for table, write in zip(tables, writes):
             try:
                 stats, finished = write.result()
             except Exception as failure:  # the other tables' writes committed: report them before failing
-                failures.append(failure)
+                first_failure = first_failure or failure
                 context.log.error(f"{_name(table)}: its write failed: {failure}")
                 continue
             yield _report(context, storage, table, evaluation, increments, days, stats, started, finished)
-        if failures:
-            raise failures[0]
+        if first_failure:
+            raise first_failure
 
 
 def _write(
