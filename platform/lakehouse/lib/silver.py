@@ -18,12 +18,14 @@ after a crash between the two does not quarantine them twice.
 
 Tables derived alike (customers and their history: same sources, transformation and expectations)
 are one step that does 1-3 once and 4-5 per table, their writes side by side; each keeps its own
-quarantine, progress and event-log row.
+quarantine, progress and event-log row. Tables that name the same `step` are built by one step too,
+each derivation side by side with the others: a run executes one step at a time on its one Spark
+session, and small tables spend most of their time in Delta's per-commit work, not on the cores.
 """
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
@@ -77,6 +79,8 @@ class SilverTable:
     partition_by: Sequence[str] = field(default=())  # SCD1 only; fixed per key (see cdc_merge.ChangeSpec)
     # Days of `partition_by[0]` (a date): a run over some days rebuilds just those (lakehouse.lib.partitions).
     partitions_def: dg.TimeWindowPartitionsDefinition | None = None
+    # Tables naming the same step are built by one step (`silver_steps`); empty: a step of its own.
+    step: str = ""
 
     @property
     def key(self) -> dg.AssetKey:
@@ -92,9 +96,25 @@ class SilverTable:
         return [f.name for f in spark_schema(self.contract).fields if f.name not in MERGE_COLUMNS]
 
 
+def silver_steps(tables: Iterable[SilverTable]) -> list[tuple[SilverTable, ...]]:
+    """`tables` grouped into the steps that build them: tables derived alike (`shared_derivations`)
+    always together, and with them the tables that name the same `step`."""
+    steps: dict[str, list[SilverTable]] = {}
+    for derived_alike in shared_derivations(tables):
+        names = {t.step for t in derived_alike}
+        if len(names) > 1:
+            raise ValueError(f"{', '.join(_name(t) for t in derived_alike)} are derived alike: one step builds them, "
+                             f"but they name the steps {sorted(names)}")
+        steps.setdefault(names.pop() or derived_alike[0].name, []).extend(derived_alike)
+    for name, step in steps.items():
+        if any(t.partitions_def != step[0].partitions_def for t in step):
+            raise ValueError(f"step {name!r}: the tables of a step must be partitioned alike")
+    return [tuple(step) for step in steps.values()]
+
+
 def shared_derivations(tables: Iterable[SilverTable]) -> list[tuple[SilverTable, ...]]:
     """`tables` grouped by derivation: tables built from the same sources by the same transformation and
-    expectations (a current state and its history, say) are one step, which derives their changes once."""
+    expectations (a current state and its history, say), whose changes are derived once."""
     groups: list[list[SilverTable]] = []
     for table in tables:
         same = next((g for g in groups if _derivation(g[0]) == _derivation(table)), None)
@@ -111,28 +131,60 @@ def _derivation(table: SilverTable) -> tuple:
             tuple(table.partition_by))
 
 
+@dataclass(frozen=True)
+class _Batch:
+    """The changes of tables derived alike, from the same source versions, evaluated and written to each."""
+
+    evaluation: Evaluation
+    increments: Mapping[str, Increment]
+    started: datetime
+    writes: Sequence[tuple[SilverTable, Future]]  # each table's `_write`, finished
+
+
 def materialize_silver(
     context: dg.AssetExecutionContext, spark: SparkSession, storage: LakehouseStorage,
     tables: Sequence[SilverTable], full_refresh: bool,
 ) -> Iterator[dg.MaterializeResult]:
-    """Materializes `tables`, which share one derivation (see `shared_derivations`): the tables that have
-    folded in the same source versions (normally all) read, derive and evaluate the changes once."""
+    """Materializes the `tables` of one step (see `silver_steps`). Tables derived alike that have folded
+    in the same source versions (normally all) read, derive and evaluate their changes once, as one
+    batch; the batches are built side by side, then reported."""
     days = run_days(context)
     if days and full_refresh:
         raise dg.Failure(f"{', '.join(_name(t) for t in tables)}: a run over days rebuilds them from Bronze "
                          "already; full_refresh is for unpartitioned runs")
-    in_step: dict[str, list[SilverTable]] = {}
-    for table in tables:
-        progress = {} if full_refresh else committed_progress(storage.table_uri(table.key))
-        in_step.setdefault(json.dumps(progress, sort_keys=True), []).append(table)
-    for progress, same_progress in in_step.items():
-        yield from _materialize(context, spark, storage, same_progress, json.loads(progress), days, full_refresh)
+    batches: list[tuple[list[SilverTable], dict[str, int]]] = []
+    for derived_alike in shared_derivations(tables):
+        by_progress: dict[str, list[SilverTable]] = {}
+        for table in derived_alike:
+            progress = {} if full_refresh else committed_progress(storage.table_uri(table.key))
+            by_progress.setdefault(json.dumps(progress, sort_keys=True), []).append(table)
+        batches += [(same, json.loads(progress)) for progress, same in by_progress.items()]
+    build = inheritable_thread_target(spark)(_build)  # with the step's Spark tags and properties
+    with ThreadPoolExecutor(len(batches)) as pool:
+        built = [pool.submit(build, spark, storage, same, progress, days, full_refresh) for same, progress in batches]
+    failures: list[tuple[Sequence[SilverTable], BaseException]] = []
+    for (same, _), batch in zip(batches, built):
+        if batch.exception():  # the other batches' tables committed: they are reported all the same
+            failures.append((same, batch.exception()))
+            continue
+        for table, write in batch.result().writes:
+            if write.exception():
+                failures.append(([table], write.exception()))
+            else:
+                yield _report(context, storage, table, batch.result(), days, *write.result())
+    if failures:
+        if len(tables) > 1:  # which of the step's tables failed: the others are written
+            for failed, failure in failures:
+                context.log.error(f"{', '.join(_name(t) for t in failed)}: not written: {failure}")
+        raise failures[0][1]
 
 
-def _materialize(
-    context: dg.AssetExecutionContext, spark: SparkSession, storage: LakehouseStorage,
-    tables: Sequence[SilverTable], progress: Mapping[str, int], days: tuple[date, date] | None, full_refresh: bool,
-) -> Iterator[dg.MaterializeResult]:
+def _build(
+    spark: SparkSession, storage: LakehouseStorage, tables: Sequence[SilverTable], progress: Mapping[str, int],
+    days: tuple[date, date] | None, full_refresh: bool,
+) -> _Batch:
+    """Reads, derives and evaluates the changes of `tables` (derived alike, same progress), then writes
+    them to each table, side by side."""
     started = datetime.now(timezone.utc)
     derivation = tables[0]  # they all have its sources, transformation and expectations
     # A run over days reads its sources as far as the incremental runs have: rows Bronze added since
@@ -156,21 +208,11 @@ def _materialize(
         summary = BatchSummary.of(evaluation.kept_aggregates)
         # The tables are independent Delta tables, and a small batch's MERGE spends most of its time in
         # Delta's per-commit work (log state, planning, commit), not on the cores: their writes overlap.
-        write_in_thread = inheritable_thread_target(spark)(_write)  # with the step's Spark tags and properties
+        write_in_thread = inheritable_thread_target(spark)(_write)
         with ThreadPoolExecutor(len(tables)) as pool:
-            writes = [pool.submit(write_in_thread, spark, storage, table, evaluation, summary, increments, rewritten,
-                                  full_refresh) for table in tables]
-        first_failure = None
-        for table, write in zip(tables, writes):
-            try:
-                stats, finished = write.result()
-            except Exception as failure:  # the other tables' writes committed: report them before failing
-                first_failure = first_failure or failure
-                context.log.error(f"{_name(table)}: its write failed: {failure}")
-                continue
-            yield _report(context, storage, table, evaluation, increments, days, stats, started, finished)
-        if first_failure:
-            raise first_failure
+            writes = [(table, pool.submit(write_in_thread, spark, storage, table, evaluation, summary, increments,
+                                          rewritten, full_refresh)) for table in tables]
+    return _Batch(evaluation, increments, started, writes)
 
 
 def _write(
@@ -202,18 +244,18 @@ def _write(
 
 
 def _report(
-    context: dg.AssetExecutionContext, storage: LakehouseStorage, table: SilverTable, evaluation: Evaluation,
-    increments: Mapping[str, Increment], days: tuple[date, date] | None, stats: MergeStats | RewriteStats | None,
-    started: datetime, finished: datetime,
+    context: dg.AssetExecutionContext, storage: LakehouseStorage, table: SilverTable, batch: _Batch,
+    days: tuple[date, date] | None, stats: MergeStats | RewriteStats | None, finished: datetime,
 ) -> dg.MaterializeResult:
-    """The event-log row and the materialization of one table's write."""
+    """The event-log row and the materialization of one table's write of `batch`."""
+    evaluation, increments = batch.evaluation, batch.increments
     target = storage.table_uri(table.key)
     applied_days = None if days else _days_applied(table, stats)
     if applied_days:
         _report_days_applied(context, table, applied_days)
     append_event(event_log_uri(storage), TableEvent.from_evaluation(
         evaluation, table=_name(table), run_id=context.run.run_id, delta_version=stats.version if stats else None,
-        started_at=started, finished_at=finished,
+        started_at=batch.started, finished_at=finished,
     ))
     sources = {f"source/{name}": f"v{inc.from_version}..v{inc.to_version}" if inc.from_version is not None
                else f"full at v{inc.to_version}" for name, inc in increments.items()}

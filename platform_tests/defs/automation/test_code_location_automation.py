@@ -85,7 +85,7 @@ def test_a_kafka_run_makes_each_silver_table_visible_right_after_its_bronze_and_
         parents.setdefault(step, set()).update(step_of[p] for p in graph.get(key).parent_keys if p in step_of)
     # Silver steps whose sources in this run are all Bronze: no blocking check or other table to wait for.
     fed_by_bronze = {step for step in parents if step.startswith("silver__") and parents[step] <= set(bronze)}
-    assert fed_by_bronze == {"silver__clickstream_events", "silver__customers", "silver__orders", "silver__order_lines"}
+    assert fed_by_bronze == {"silver__clickstream_events", "silver__customers", "silver__orders"}
     for step in fed_by_bronze:
         assert order.index(step) == max(order.index(p) for p in parents[step]) + 1, order
     served = max(order.index(step) for step in [*bronze, *fed_by_bronze])

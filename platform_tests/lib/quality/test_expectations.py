@@ -145,6 +145,7 @@ def test_fail_raises_naming_table_rule_and_five_example_keys(spark):
     rule = Expectation("positive_amount", "amount > 0", "fail")
     with pytest.raises(ExpectationFailedError) as failure:
         evaluate(orders(spark, rows), [rule], keys=["order_id"], table="silver.orders")
+    assert isinstance(failure.value, dg.Failure) and not failure.value.allow_retries  # a clear step failure
     message = str(failure.value)
     assert message.startswith("silver.orders: rule 'positive_amount' (amount > 0) failed for 7 rows")
     examples = re.findall(r"order_id=(\S+?)(?:,|$)", message)

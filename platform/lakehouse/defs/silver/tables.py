@@ -14,7 +14,7 @@ from lakehouse.lib.partitions import DAY_PARTITIONED_TAG, daily_event_partitions
 from lakehouse.lib.quality.checks import contract_checks, freshness_check, referential_integrity_check
 from lakehouse.lib.quality.contracts import column_schema, contract_owner
 from lakehouse.lib.quality.expectations import Expectation
-from lakehouse.lib.silver import SilverTable, materialize_silver, shared_derivations, silver_key
+from lakehouse.lib.silver import SilverTable, materialize_silver, silver_key, silver_steps
 from lakehouse.lib.storage import LakehouseStorage
 from lakehouse.sources import topics
 from lakehouse.transforms import silver as t
@@ -22,6 +22,12 @@ from lakehouse.transforms.sessions import session_changes
 
 
 DIRECT = "(direct)"  # the referrer of a visit that came without one, as web analytics tools name it
+# The small tables fed by files and the API only: no stream waits on them, so one step builds them
+# side by side instead of each waiting for the one before.
+BATCH_FEEDS = "batch_feeds"
+# Orders and their lines are read together (Gold's facts join them): one step builds both side by side,
+# and makes them visible together.
+ORDERS = "orders"
 
 
 def bronze(name: str) -> dg.AssetKey:
@@ -63,6 +69,7 @@ SILVER_TABLES = (
     ),
     SilverTable(
         name="orders",
+        step=ORDERS,
         description="Current state of every order header, ERP change events applied in LSN order.",
         contract=c.Order,
         sources={"orders": bronze("erp_orders"), "order_stream": kafka_bronze(topics.ORDERS)},
@@ -75,6 +82,7 @@ SILVER_TABLES = (
     ),
     SilverTable(
         name="order_lines",
+        step=ORDERS,
         description="Current state of every order line, ERP change events applied in LSN order.",
         contract=c.OrderLine,
         sources={"order_lines": bronze("erp_order_lines"), "order_line_stream": kafka_bronze(topics.ORDER_LINES)},
@@ -85,6 +93,7 @@ SILVER_TABLES = (
     ),
     SilverTable(
         name="products",
+        step=BATCH_FEEDS,
         description="The product catalogue, latest version of every product.",
         contract=c.Product,
         sources={"products": bronze("erp_products")},
@@ -121,6 +130,7 @@ SILVER_TABLES = (
     ),
     SilverTable(
         name="fx_rates",
+        step=BATCH_FEEDS,
         description="Daily FX rates, one row per date and currency pair.",
         contract=c.FxRate,
         sources={"rates": bronze("fx_rates")},
@@ -129,6 +139,7 @@ SILVER_TABLES = (
     ),
     SilverTable(
         name="stores",
+        step=BATCH_FEEDS,
         description="The store master, latest delivery of every store.",
         contract=c.Store,
         sources={"stores": bronze("erp_stores")},
@@ -138,6 +149,7 @@ SILVER_TABLES = (
     ),
     SilverTable(
         name="suppliers",
+        step=BATCH_FEEDS,
         description="The supplier master, latest delivery of every supplier.",
         contract=c.Supplier,
         sources={"suppliers": bronze("erp_suppliers")},
@@ -147,6 +159,7 @@ SILVER_TABLES = (
     ),
     SilverTable(
         name="invoice_documents",
+        step=BATCH_FEEDS,
         description="Scanned invoices: which order, where the file is, its size, hash and type.",
         contract=c.InvoiceDocument,
         sources={"invoices": bronze("doc_invoices")},
@@ -179,23 +192,24 @@ def silver_spec(table: SilverTable) -> dg.AssetSpec:
     )
 
 
-SILVER_STEPS = shared_derivations(SILVER_TABLES)
+SILVER_STEPS = silver_steps(SILVER_TABLES)
 
 
 def step_name(tables: tuple[SilverTable, ...]) -> str:
-    """The op (and step) that materializes `tables`: named after the first, e.g. `silver__customers`."""
-    return f"silver__{tables[0].name}"
+    """The op (and step) that materializes `tables`: named after their step, or else the first table,
+    e.g. `silver__customers`."""
+    return f"silver__{tables[0].step or tables[0].name}"
 
 
 def silver_step(tables: tuple[SilverTable, ...]) -> dg.AssetsDefinition:
-    """One step for tables derived alike (lakehouse.lib.silver.shared_derivations); each can run alone."""
+    """One step for the tables of a step (lakehouse.lib.silver.silver_steps); each can run alone."""
     first = tables[0]
 
     @dg.multi_asset(
         name=step_name(tables),
         specs=[silver_spec(table) for table in tables],
         can_subset=len(tables) > 1,
-        # Partitioned through the specs, whose partitions are alike (shared_derivations groups by them).
+        # Partitioned through the specs, whose partitions are alike (silver_steps checks).
         backfill_policy=dg.BackfillPolicy.single_run() if first.partitions_def else None,
         op_tags=step_order.SERVING_TABLE,
     )

@@ -57,8 +57,12 @@ class Expectation:
         return f"{self.description} ({self.condition_sql})" if self.description else self.condition_sql
 
 
-class ExpectationFailedError(Exception):
-    """Rows failed an expectation whose action is `fail`."""
+class ExpectationFailedError(dg.Failure):
+    """Rows failed an expectation whose action is `fail`: the step fails with the message as its
+    description, and is not retried (the same rows would fail again)."""
+
+    def __init__(self, message: str):
+        super().__init__(description=message, allow_retries=False)
 
 
 @dataclass
