@@ -26,7 +26,7 @@ from lakehouse.lib.spark.session import local_spark_config
 from lakehouse.lib.storage import LakehouseStorage
 from lakehouse.sources.generate import generate_landing
 
-FULL_REFRESH = {"ops": {step_name(tables): {"config": {"full_refresh": True}} for tables in SILVER_STEPS}}
+FULL_REFRESH = {"ops": {step_name(step): {"config": {"full_refresh": True}} for step in SILVER_STEPS}}
 
 
 def main() -> None:

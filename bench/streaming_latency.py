@@ -226,7 +226,7 @@ def print_latency(data: Path, silver_version_before: int) -> None:
 
 
 def print_breakdown(instance) -> None:
-    runs = run_breakdown(instance, {step_name(tables) for tables in SILVER_STEPS})
+    runs = run_breakdown(instance, {step_name(step) for step in SILVER_STEPS})
     print(f"\nwhere a Kafka-sensor run's time goes (median of {len(runs)} runs, seconds):")
     for part in dict.fromkeys(part for r in runs for part in r):
         print(f"  {part:<48} {statistics.median(r[part] for r in runs if part in r):6.1f}")

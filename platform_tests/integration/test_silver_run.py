@@ -14,7 +14,7 @@ import pytest
 from deltalake import DeltaTable
 
 from lakehouse.definitions import defs
-from lakehouse.defs.silver.tables import SILVER_STEPS, SILVER_TABLES, step_name
+from lakehouse.defs.silver.tables import BATCH_FEEDS, SILVER_STEPS, SILVER_TABLES, step_name
 from lakehouse.lib.fx_rates_api import FxRatesApi
 from lakehouse.lib.partitions import DAYS_APPLIED, describe_listed_days
 from lakehouse.lib.delta_io_manager import DeltaIOManager
@@ -120,7 +120,7 @@ def test_rerun_reads_nothing_and_a_new_batch_incrementally_equals_a_full_rebuild
     rebuilt = ("customers", "orders", "order_lines", "clickstream_events", "clickstream_sessions")
     incremental = {name: _content(root, name) for name in rebuilt}
 
-    steps = {step_name(step) for step in SILVER_STEPS if {t.name for t in step} & set(rebuilt)}
+    steps = {step_name(step) for step, tables in SILVER_STEPS.items() if {t.name for t in tables} & set(rebuilt)}
     full = run("group:silver", config={"ops": {step: {"config": {"full_refresh": True}} for step in steps}})
     read = {e["table"]: e["rows_in"] for e in events(root) if e["run_id"] == full.run_id}
     assert all(read[f"silver.{name}"] > 0 for name in rebuilt), read  # they read all of Bronze again
@@ -234,7 +234,7 @@ def test_a_failed_write_of_one_customer_table_keeps_the_other_and_catches_up_nex
 
 def test_a_failed_table_of_the_batch_feeds_step_keeps_the_others_and_catches_up_next_run(lake):
     root, run, _ = lake
-    [step] = [step for step in SILVER_STEPS if step_name(step) == "silver__batch_feeds"]
+    step = SILVER_STEPS[BATCH_FEEDS]
     tables = dg.AssetSelection.assets(*[t.key for t in step])
     stores = dg.AssetKey(["silver", "stores"])
     generate_landing(root, scale=SCALE, batch=5)
@@ -254,7 +254,7 @@ def test_a_failed_table_of_the_batch_feeds_step_keeps_the_others_and_catches_up_
     assert written == {t.key for t in step} - {stores}
     assert sorted(e["table"] for e in events(root) if e["run_id"] == broken.run_id) == sorted(
         f"silver.{t.name}" for t in step if t.key != stores)
-    assert broken.failure_data_for_node("silver__batch_feeds") is not None
+    assert broken.failure_data_for_node(step_name(BATCH_FEEDS)) is not None
 
     healed = run(tables)
     read = {e["table"]: e["rows_in"] for e in events(root) if e["run_id"] == healed.run_id}

@@ -22,20 +22,20 @@ def silver_table(name: str, changes=derive_products, **fields) -> SilverTable:
 
 
 def names(steps):
-    return [[t.name for t in step] for step in steps]
+    return {step: [t.name for t in tables] for step, tables in steps.items()}
 
 
 def test_tables_naming_a_step_share_it_and_the_others_have_their_own():
     a = silver_table("a", step="small")
     b = silver_table("b", changes=derive_stores, step="small")
     c_ = silver_table("c", changes=derive_stores)
-    assert names(silver_steps([a, c_, b])) == [["a", "b"], ["c"]]
+    assert names(silver_steps([a, c_, b])) == {"small": ["a", "b"], "c": ["c"]}
 
 
 def test_tables_derived_alike_are_built_by_one_step_and_must_not_name_two():
     current = silver_table("current")
     history = SilverTable(**{**vars(current), "name": "history"})
-    assert names(silver_steps([current, history])) == [["current", "history"]]
+    assert names(silver_steps([current, history])) == {"current": ["current", "history"]}
     with pytest.raises(ValueError, match="derived alike"):
         silver_steps([current, SilverTable(**{**vars(history), "step": "other"})])
 

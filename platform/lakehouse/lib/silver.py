@@ -23,7 +23,6 @@ each derivation side by side with the others: a run executes one step at a time 
 session, and small tables spend most of their time in Delta's per-commit work, not on the cores.
 """
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -96,9 +95,10 @@ class SilverTable:
         return [f.name for f in spark_schema(self.contract).fields if f.name not in MERGE_COLUMNS]
 
 
-def silver_steps(tables: Iterable[SilverTable]) -> list[tuple[SilverTable, ...]]:
-    """`tables` grouped into the steps that build them: tables derived alike (`shared_derivations`)
-    always together, and with them the tables that name the same `step`."""
+def silver_steps(tables: Iterable[SilverTable]) -> dict[str, tuple[SilverTable, ...]]:
+    """`tables` grouped into the steps that build them, by step name: tables derived alike
+    (`shared_derivations`) always together, and with them the tables that name the same `step`. A
+    step no table names is named after its first table."""
     steps: dict[str, list[SilverTable]] = {}
     for derived_alike in shared_derivations(tables):
         names = {t.step for t in derived_alike}
@@ -109,7 +109,7 @@ def silver_steps(tables: Iterable[SilverTable]) -> list[tuple[SilverTable, ...]]
     for name, step in steps.items():
         if any(t.partitions_def != step[0].partitions_def for t in step):
             raise ValueError(f"step {name!r}: the tables of a step must be partitioned alike")
-    return [tuple(step) for step in steps.values()]
+    return {name: tuple(step) for name, step in steps.items()}
 
 
 def shared_derivations(tables: Iterable[SilverTable]) -> list[tuple[SilverTable, ...]]:
@@ -154,11 +154,11 @@ def materialize_silver(
                          "already; full_refresh is for unpartitioned runs")
     batches: list[tuple[list[SilverTable], dict[str, int]]] = []
     for derived_alike in shared_derivations(tables):
-        by_progress: dict[str, list[SilverTable]] = {}
+        by_progress: dict[tuple, list[SilverTable]] = {}
         for table in derived_alike:
             progress = {} if full_refresh else committed_progress(storage.table_uri(table.key))
-            by_progress.setdefault(json.dumps(progress, sort_keys=True), []).append(table)
-        batches += [(same, json.loads(progress)) for progress, same in by_progress.items()]
+            by_progress.setdefault(tuple(sorted(progress.items())), []).append(table)
+        batches += [(same, dict(progress)) for progress, same in by_progress.items()]
     build = inheritable_thread_target(spark)(_build)  # with the step's Spark tags and properties
     with ThreadPoolExecutor(len(batches)) as pool:
         built = [pool.submit(build, spark, storage, same, progress, days, full_refresh) for same, progress in batches]

@@ -195,18 +195,17 @@ def silver_spec(table: SilverTable) -> dg.AssetSpec:
 SILVER_STEPS = silver_steps(SILVER_TABLES)
 
 
-def step_name(tables: tuple[SilverTable, ...]) -> str:
-    """The op (and step) that materializes `tables`: named after their step, or else the first table,
-    e.g. `silver__customers`."""
-    return f"silver__{tables[0].step or tables[0].name}"
+def step_name(step: str) -> str:
+    """The op (and step) that materializes the tables of `step` (a key of SILVER_STEPS), e.g. `silver__customers`."""
+    return f"silver__{step}"
 
 
-def silver_step(tables: tuple[SilverTable, ...]) -> dg.AssetsDefinition:
+def silver_step(step: str, tables: tuple[SilverTable, ...]) -> dg.AssetsDefinition:
     """One step for the tables of a step (lakehouse.lib.silver.silver_steps); each can run alone."""
     first = tables[0]
 
     @dg.multi_asset(
-        name=step_name(tables),
+        name=step_name(step),
         specs=[silver_spec(table) for table in tables],
         can_subset=len(tables) > 1,
         # Partitioned through the specs, whose partitions are alike (silver_steps checks).
@@ -237,4 +236,5 @@ def defs() -> dg.Definitions:
         referential_integrity_check(silver_key("clickstream_sessions"), silver_key("customers"), ["customer_id"]),
         *[freshness_check(silver_key(name), timedelta(days=1)) for name in ("customers", "orders", "clickstream_events")],
     ]
-    return dg.Definitions(assets=[silver_step(tables) for tables in SILVER_STEPS], asset_checks=checks)
+    steps = [silver_step(step, tables) for step, tables in SILVER_STEPS.items()]
+    return dg.Definitions(assets=steps, asset_checks=checks)
