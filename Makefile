@@ -8,7 +8,7 @@ DBT_TARGET ?= duckdb
 export DAGSTER_HOME := $(CURDIR)
 DBT_SOURCES := $(shell find dbt -path dbt/target -prune -o \( -name '*.sql' -o -name '*.yml' \) -print)
 
-.PHONY: install demo test ui bench bench-silver validate dbt-build kafka-start kafka-stop clean
+.PHONY: install demo test ui bench bench-silver bench-delta validate dbt-build kafka-start kafka-stop clean
 
 install: $(VENV)/.installed dbt/target/manifest.json
 
@@ -45,6 +45,10 @@ bench: install
 
 bench-silver: install
 	$(BIN)/python bench/silver_incremental.py --scale $(SCALE)
+
+# CONF="--conf key=value" times runtime SQL settings against the defaults.
+bench-delta: install
+	$(BIN)/python bench/delta_operation_cost.py $(CONF)
 
 # The local single-node Kafka broker (127.0.0.1, data in .lakehouse/kafka); `lakehouse produce` feeds it.
 kafka-start: install
