@@ -20,18 +20,19 @@ Tables derived alike (customers and their history: same sources, transformation 
 are one step that does 1-3 once and 4-5 per table, their writes side by side; each keeps its own
 quarantine, progress and event-log row. Tables that name the same `step` are built by one step too,
 each derivation side by side with the others: a run executes one step at a time on its one Spark
-session, and small tables spend most of their time in Delta's per-commit work, not on the cores.
+session, and a small table's build is mostly fixed work (Delta's log state, planning, code generation,
+commits) with gaps between its Spark jobs, which the others fill.
 """
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from functools import partial
 
 import dagster as dg
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.util import inheritable_thread_target
 
 from lakehouse.lib.cdc_merge import (
     BatchSummary,
@@ -49,6 +50,7 @@ from lakehouse.lib.quality.contracts import Contract, column_schema, spark_schem
 from lakehouse.lib.quality.event_log import TableEvent, append_event, event_log_uri
 from lakehouse.lib.quality.expectations import Evaluation, Expectation, evaluate
 from lakehouse.lib.quality.quarantine import append_quarantine, quarantine_uri, replace_quarantine
+from lakehouse.lib.spark.threads import side_by_side
 from lakehouse.lib.storage import LakehouseStorage, join_uri
 from lakehouse.transforms.cdc import CHANGE_COLUMNS, INVALID_REASON
 
@@ -159,9 +161,8 @@ def materialize_silver(
             progress = {} if full_refresh else committed_progress(storage.table_uri(table.key))
             by_progress.setdefault(tuple(sorted(progress.items())), []).append(table)
         batches += [(same, dict(progress)) for progress, same in by_progress.items()]
-    build = inheritable_thread_target(spark)(_build)  # with the step's Spark tags and properties
-    with ThreadPoolExecutor(len(batches)) as pool:
-        built = [pool.submit(build, spark, storage, same, progress, days, full_refresh) for same, progress in batches]
+    built = side_by_side(spark, [partial(_build, spark, storage, same, progress, days, full_refresh)
+                                 for same, progress in batches])
     failures: list[tuple[Sequence[SilverTable], BaseException]] = []
     for (same, _), batch in zip(batches, built):
         if batch.exception():  # the other batches' tables committed: they are reported all the same
@@ -206,13 +207,10 @@ def _build(
         if not evaluation.identity_holds:  # checked before anything is written
             raise dg.Failure(f"{names}: rows in != out + dropped + quarantined: {evaluation.metadata()}")
         summary = BatchSummary.of(evaluation.kept_aggregates)
-        # The tables are independent Delta tables, and a small batch's MERGE spends most of its time in
-        # Delta's per-commit work (log state, planning, commit), not on the cores: their writes overlap.
-        write_in_thread = inheritable_thread_target(spark)(_write)
-        with ThreadPoolExecutor(len(tables)) as pool:
-            writes = [(table, pool.submit(write_in_thread, spark, storage, table, evaluation, summary, increments,
-                                          rewritten, full_refresh)) for table in tables]
-    return _Batch(evaluation, increments, started, writes)
+        # The tables are independent Delta tables: their writes go side by side (see the module's notes).
+        writes = side_by_side(spark, [partial(_write, spark, storage, table, evaluation, summary, increments,
+                                              rewritten, full_refresh) for table in tables])
+    return _Batch(evaluation, increments, started, list(zip(tables, writes)))
 
 
 def _write(
