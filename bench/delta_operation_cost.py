@@ -11,7 +11,6 @@ effect is read against the defaults of the same run.
 """
 
 import argparse
-import shutil
 import statistics
 import tempfile
 import time
@@ -19,6 +18,7 @@ from collections.abc import Callable
 from itertools import count
 from pathlib import Path
 
+from dagster_pyspark import LazyPySparkResource
 from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
 
@@ -71,12 +71,9 @@ def main() -> None:
     args = parser.parse_args()
     overrides = dict(setting.split("=", 1) for setting in args.conf)
 
-    workdir = Path(tempfile.mkdtemp(prefix="lakehouse-bench-delta-"))
-    try:
-        builder = SparkSession.builder
-        for key, value in local_spark_config(workdir / "spark").items():
-            builder = builder.config(key, value)
-        spark = builder.getOrCreate()
+    with tempfile.TemporaryDirectory(prefix="lakehouse-bench-delta-") as scratch:
+        workdir = Path(scratch)
+        spark = LazyPySparkResource(spark_config=local_spark_config(workdir / "spark")).spark_session
         # A first pass warms the JVM (class loading, JIT) for both measured passes.
         operation_costs(spark, (workdir / "warm-up").as_uri(), repeat=3)
         defaults = operation_costs(spark, (workdir / "defaults").as_uri(), args.repeat)
@@ -87,8 +84,6 @@ def main() -> None:
             print_costs(", ".join(args.conf), operation_costs(spark, (workdir / "overrides").as_uri(), args.repeat),
                         defaults)
         spark.stop()
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
