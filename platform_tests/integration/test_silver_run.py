@@ -272,3 +272,29 @@ def _files_by_day(uri):
     for action in actions:
         by_day.setdefault(str(action["partition.event_date"]), set()).add(action["path"])
     return by_day
+
+
+def test_a_full_refresh_that_dies_after_emptying_the_history_leaves_the_next_run_to_rebuild_it(lake):
+    root, run, _ = lake
+    customers, history = (dg.AssetKey(["silver", name]) for name in ("customers", "customer_history"))
+    before = _content(root, "customer_history")
+    quarantined = table(root, "quarantine", "silver", "customer_history").num_rows
+    assert before and quarantined
+    # The history's change log cannot be written: the rebuild dies after it emptied the history.
+    change_log = root / "_system" / "change_log" / "silver" / "customer_history"
+    aside = change_log.with_name("customer_history.aside")
+    change_log.rename(aside)
+    change_log.write_text("not a Delta table")
+    try:
+        broken = run(dg.AssetSelection.assets(customers, history),
+                     config={"ops": {step_name("customers"): {"config": {"full_refresh": True}}}})
+    finally:
+        change_log.unlink()
+        aside.rename(change_log)
+    assert not broken.success and table(root, "silver", "customer_history").num_rows == 0
+
+    healed = run(dg.AssetSelection.assets(customers, history))  # an incremental run
+    read = {e["table"]: e["rows_in"] for e in events(root) if e["run_id"] == healed.run_id}
+    assert healed.success and read["silver.customers"] == 0 and read["silver.customer_history"] > 0
+    assert _content(root, "customer_history") == before
+    assert table(root, "quarantine", "silver", "customer_history").num_rows == quarantined

@@ -39,6 +39,11 @@ def record_progress(spark: SparkSession, consumer_uri: str, increments: list[Inc
     spark.sql(f"ALTER TABLE delta.`{consumer_uri}` SET TBLPROPERTIES ('{PROGRESS_PROPERTY}' = '{progress}')")
 
 
+def forget_progress(spark: SparkSession, consumer_uri: str) -> None:
+    """Drops the consumer's progress: its next run reads its sources whole."""
+    spark.sql(f"ALTER TABLE delta.`{consumer_uri}` UNSET TBLPROPERTIES IF EXISTS ('{PROGRESS_PROPERTY}')")
+
+
 def read_increment(spark: SparkSession, source_uri: str, since_version: int | None) -> Increment:
     """Rows inserted into `source_uri` after `since_version` (all rows when None).
 

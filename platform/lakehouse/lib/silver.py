@@ -14,7 +14,9 @@ A run over a range of days (partitioned tables) instead reads its sources as far
 runs have, keeps the changes of those days and replaces just those partitions, quarantine rows included.
 
 Quarantined rows are written before the MERGE, once per batch of source versions, so a re-run
-after a crash between the two does not quarantine them twice.
+after a crash between the two does not quarantine them twice; a run that reads its sources whole
+replaces them. A full refresh forgets the recorded versions before it empties the table, so a
+rebuild that dies half-way leaves the next run, incremental or not, to read all of Bronze again.
 
 Tables derived alike (customers and their history: same sources, transformation and expectations)
 are one step that does 1-3 once and 4-5 per table, their writes side by side; each keeps its own
@@ -44,7 +46,14 @@ from lakehouse.lib.cdc_merge import (
     replace_scd1_partitions,
 )
 from lakehouse.lib.delta_metadata import delta_table_metadata
-from lakehouse.lib.incremental import Increment, committed_progress, read_as_of, read_increment, record_progress
+from lakehouse.lib.incremental import (
+    Increment,
+    committed_progress,
+    forget_progress,
+    read_as_of,
+    read_increment,
+    record_progress,
+)
 from lakehouse.lib.partitions import DAYS_APPLIED, days_applied, days_predicate, describe_days, run_days
 from lakehouse.lib.quality.contracts import Contract, column_schema, spark_schema, table_keys
 from lakehouse.lib.quality.event_log import TableEvent, append_event, event_log_uri
@@ -220,7 +229,9 @@ def _write(
     """Quarantines, applies and records the progress of one table's share of an evaluated batch; what
     the write committed, and when it finished."""
     target = storage.table_uri(table.key)
-    if full_refresh or rewritten:
+    if all(inc.from_version is None for inc in increments.values()):
+        # Every row of the sources is judged again (a first or full run, or a rebuild of some days):
+        # their quarantined rows replace the ones held.
         replace_quarantine(evaluation, quarantine_uri(storage, table.key), where=rewritten)
     else:
         append_quarantine(evaluation, quarantine_uri(storage, table.key), batch=_name(table),
@@ -302,6 +313,10 @@ def _apply(
     log_uri = join_uri(storage.system_uri("change_log"), *table.key.path)
     if full_refresh:
         # A full refresh rebuilds from Bronze: the tables keep their Delta history, their rows are replaced.
+        # The progress goes first: should the rebuild die after the delete, the next run, incremental
+        # or not, reads all of Bronze again instead of only what Bronze added.
+        if DeltaTable.isDeltaTable(spark, target):
+            forget_progress(spark, target)
         for uri in (target, log_uri):
             if DeltaTable.isDeltaTable(spark, uri):
                 DeltaTable.forPath(spark, uri).delete()
