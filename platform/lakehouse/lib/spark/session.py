@@ -45,7 +45,7 @@ def local_spark_config(scratch_dir: str | Path, *, driver_memory: str | None = N
         # Spark keeps the classes it generates and compiles for plans in a cache of 100 by default; one
         # Silver refresh uses some 640 (Delta's log-state queries, MERGEs, commits per table), so a
         # process that runs refresh after refresh generated, compiled and JIT-compiled them again each
-        # time (README, Benchmarks). A few KB of metaspace each.
+        # time (README, Benchmarks).
         "spark.sql.codegen.cache.maxEntries": "2000",
         "spark.sql.warehouse.dir": str(scratch / "spark-warehouse"),
         "spark.local.dir": str(scratch / "spark-tmp"),
