@@ -3,8 +3,11 @@
 Proves: the accounting identity for every Silver table, quarantine tables hold exactly what was
 quarantined, orders equal an independent replay of the ERP change events, a re-run reads nothing,
 an incremental run after a new batch equals a full rebuild from Bronze, and a backfill of some days
-of the clickstream rebuilds those days alone.
+of the clickstream rebuilds those days alone, and a write or a full refresh that dies half-way is
+finished by the next run.
 """
+
+from contextlib import contextmanager
 
 import dagster as dg
 import pyarrow as pa
@@ -26,6 +29,8 @@ SCALE = 2_000
 VALID_STATUS = {"placed", "paid", "shipped", "cancelled"}
 FILE_AND_API_FEEDS = "group:bronze and not kind:kafka"
 CLICKSTREAM = dg.AssetKey(["silver", "clickstream_events"])
+CUSTOMERS, HISTORY = (dg.AssetKey(["silver", name]) for name in ("customers", "customer_history"))
+FULL_REFRESH_OF_CUSTOMERS = {"ops": {step_name("customers"): {"config": {"full_refresh": True}}}}
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +151,10 @@ def _content(root, name):
     return sorted(map(str, t.drop_columns([c for c in t.column_names if c == "_event_ts"]).to_pylist()))
 
 
+def _quarantined(root, name):
+    return sorted(map(str, table(root, "quarantine", "silver", name).drop_columns(["_quarantined_at"]).to_pylist()))
+
+
 def test_a_backfill_rebuilds_its_days_from_bronze_leaves_the_others_and_checks_them(lake, spark):
     root, run, _ = lake
     uri = str(root / "silver" / "clickstream_events")
@@ -184,17 +193,16 @@ def test_a_backfill_rebuilds_its_days_from_bronze_leaves_the_others_and_checks_t
 
 def test_the_customer_tables_share_one_step_and_either_catches_up_alone(lake):
     root, run, _ = lake
-    customers, history = (dg.AssetKey(["silver", name]) for name in ("customers", "customer_history"))
     generate_landing(root, scale=SCALE, batch=2)
     assert run(FILE_AND_API_FEEDS).success
 
-    alone = run(dg.AssetSelection.assets(history))
-    assert alone.success and {e.asset_key for e in alone.get_asset_materialization_events()} == {history}
+    alone = run(dg.AssetSelection.assets(HISTORY))
+    assert alone.success and {e.asset_key for e in alone.get_asset_materialization_events()} == {HISTORY}
     [history_alone] = [e for e in events(root) if e["run_id"] == alone.run_id]
     assert history_alone["table"] == "silver.customer_history" and history_alone["rows_in"] > 0
 
     # Now customers are a batch behind their history: the step reads each table's own increment.
-    both = run(dg.AssetSelection.assets(customers, history))
+    both = run(dg.AssetSelection.assets(CUSTOMERS, HISTORY))
     steps = {e.step_key for e in both.get_asset_materialization_events()}
     assert both.success and steps == {"silver__customers"}
     read = {e["table"]: e["rows_in"] for e in events(root) if e["run_id"] == both.run_id}
@@ -202,32 +210,23 @@ def test_the_customer_tables_share_one_step_and_either_catches_up_alone(lake):
     # In step again: the next batch is read once and applied to both.
     generate_landing(root, scale=SCALE, batch=3)
     assert run(FILE_AND_API_FEEDS).success
-    together = run(dg.AssetSelection.assets(customers, history))
+    together = run(dg.AssetSelection.assets(CUSTOMERS, HISTORY))
     counts = [(e["rows_in"], e["rows_out"], e["rows_quarantined"]) for e in events(root) if e["run_id"] == together.run_id]
     assert len(counts) == 2 and counts[0] == counts[1] and counts[0][0] > 0
 
 
-
 def test_a_failed_write_of_one_customer_table_keeps_the_other_and_catches_up_next_run(lake):
     root, run, _ = lake
-    customers, history = (dg.AssetKey(["silver", name]) for name in ("customers", "customer_history"))
     generate_landing(root, scale=SCALE, batch=4)
     assert run(FILE_AND_API_FEEDS).success
     # The history's change log cannot be written: a file stands where its table should be.
-    change_log = root / "_system" / "change_log" / "silver" / "customer_history"
-    aside = change_log.with_name("customer_history.aside")
-    change_log.rename(aside)
-    change_log.write_text("not a Delta table")
-    try:
-        broken = run(dg.AssetSelection.assets(customers, history))
-    finally:
-        change_log.unlink()
-        aside.rename(change_log)
+    with _not_a_delta_table(root / "_system" / "change_log" / "silver" / "customer_history"):
+        broken = run(dg.AssetSelection.assets(CUSTOMERS, HISTORY))
     assert not broken.success
-    assert {e.asset_key for e in broken.get_asset_materialization_events()} == {customers}
+    assert {e.asset_key for e in broken.get_asset_materialization_events()} == {CUSTOMERS}
     assert [e["table"] for e in events(root) if e["run_id"] == broken.run_id] == ["silver.customers"]
 
-    healed = run(dg.AssetSelection.assets(customers, history))
+    healed = run(dg.AssetSelection.assets(CUSTOMERS, HISTORY))
     read = {e["table"]: e["rows_in"] for e in events(root) if e["run_id"] == healed.run_id}
     assert healed.success and read["silver.customers"] == 0 and read["silver.customer_history"] > 0
 
@@ -240,15 +239,8 @@ def test_a_failed_table_of_the_batch_feeds_step_keeps_the_others_and_catches_up_
     generate_landing(root, scale=SCALE, batch=5)
     assert run(FILE_AND_API_FEEDS).success
     # The stores' Bronze cannot be read: a file stands where its table should be.
-    bronze_stores = root / "bronze" / "erp_stores"
-    aside = bronze_stores.with_name("erp_stores.aside")
-    bronze_stores.rename(aside)
-    bronze_stores.write_text("not a Delta table")
-    try:
+    with _not_a_delta_table(root / "bronze" / "erp_stores"):
         broken = run(tables)
-    finally:
-        bronze_stores.unlink()
-        aside.rename(bronze_stores)
     assert not broken.success
     written = {e.asset_key for e in broken.get_asset_materialization_events()}
     assert written == {t.key for t in step} - {stores}
@@ -259,6 +251,19 @@ def test_a_failed_table_of_the_batch_feeds_step_keeps_the_others_and_catches_up_
     healed = run(tables)
     read = {e["table"]: e["rows_in"] for e in events(root) if e["run_id"] == healed.run_id}
     assert healed.success and read.pop("silver.stores") > 0 and set(read.values()) == {0}, read
+
+
+@contextmanager
+def _not_a_delta_table(path):
+    """A file stands where the Delta table at `path` should be: reads and writes of it fail."""
+    aside = path.with_name(path.name + ".aside")
+    path.rename(aside)
+    path.write_text("not a Delta table")
+    try:
+        yield
+    finally:
+        path.unlink()
+        aside.rename(path)
 
 
 def _rows_of_day(t, day, column=None):
@@ -276,26 +281,36 @@ def _files_by_day(uri):
 
 def test_a_full_refresh_that_dies_after_emptying_the_history_leaves_the_next_run_to_rebuild_it(lake):
     root, run, _ = lake
-    customers, history = (dg.AssetKey(["silver", name]) for name in ("customers", "customer_history"))
-    assert run(dg.AssetSelection.assets(customers, history)).success  # caught up with Bronze (batch 5)
+    assert run(dg.AssetSelection.assets(CUSTOMERS, HISTORY)).success  # caught up with Bronze (batch 5)
     before = _content(root, "customer_history")
     quarantined = table(root, "quarantine", "silver", "customer_history").num_rows
     assert before and quarantined
     # The history's change log cannot be written: the rebuild dies after it emptied the history.
-    change_log = root / "_system" / "change_log" / "silver" / "customer_history"
-    aside = change_log.with_name("customer_history.aside")
-    change_log.rename(aside)
-    change_log.write_text("not a Delta table")
-    try:
-        broken = run(dg.AssetSelection.assets(customers, history),
-                     config={"ops": {step_name("customers"): {"config": {"full_refresh": True}}}})
-    finally:
-        change_log.unlink()
-        aside.rename(change_log)
+    with _not_a_delta_table(root / "_system" / "change_log" / "silver" / "customer_history"):
+        broken = run(dg.AssetSelection.assets(CUSTOMERS, HISTORY),
+                     config=FULL_REFRESH_OF_CUSTOMERS)
     assert not broken.success and table(root, "silver", "customer_history").num_rows == 0
 
-    healed = run(dg.AssetSelection.assets(customers, history))  # an incremental run
+    healed = run(dg.AssetSelection.assets(CUSTOMERS, HISTORY))  # an incremental run
     read = {e["table"]: e["rows_in"] for e in events(root) if e["run_id"] == healed.run_id}
     assert healed.success and read["silver.customers"] == 0 and read["silver.customer_history"] > 0
     assert _content(root, "customer_history") == before
     assert table(root, "quarantine", "silver", "customer_history").num_rows == quarantined
+
+
+def test_a_run_that_reads_its_sources_whole_after_a_dead_full_refresh_replaces_their_quarantine(lake):
+    root, run, _ = lake
+    with _not_a_delta_table(root / "_system" / "change_log" / "silver" / "customer_history"):
+        broken = run(dg.AssetSelection.assets(CUSTOMERS, HISTORY),
+                     config=FULL_REFRESH_OF_CUSTOMERS)
+    assert not broken.success
+    # Bronze moves on before the next run, which reads the history's sources whole, the new batch with them.
+    generate_landing(root, scale=SCALE, batch=6)
+    assert run(FILE_AND_API_FEEDS).success
+    assert run(dg.AssetSelection.assets(CUSTOMERS, HISTORY)).success
+    healed = _content(root, "customer_history"), _quarantined(root, "customer_history")
+
+    full = run(dg.AssetSelection.assets(CUSTOMERS, HISTORY),
+               config=FULL_REFRESH_OF_CUSTOMERS)
+    assert full.success
+    assert healed == (_content(root, "customer_history"), _quarantined(root, "customer_history"))
