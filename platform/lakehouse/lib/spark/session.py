@@ -54,6 +54,9 @@ def local_spark_config(scratch_dir: str | Path, *, driver_memory: str | None = N
         ),
         # Delta rebuilds table state with 50 tasks by default: far too many for a laptop-sized table log.
         "spark.databricks.delta.snapshotPartitions": "2",
+        # Delta's VACUUM lists a table's files with this many tasks (Spark's default: 10,000): some 40 s
+        # for a table of a few files on two cores, 3-4 s with 8.
+        "spark.sql.sources.parallelPartitionDiscovery.parallelism": "8",
         "spark.databricks.delta.schema.autoMerge.enabled": "false",
         # Every table publishes its row-level changes, so each layer reads only what the one
         # below it added since its last run.
