@@ -1,0 +1,75 @@
+"""The `lake_maintenance` job: OPTIMIZE and VACUUM every Delta table of the lake, nightly.
+
+Maintenance writes to the tables the pipelines write to, and a compaction that commits while a
+Silver MERGE reads the same files makes one of the two fail. The local instance runs one run at a
+time (dagster.yaml), so there the job waits in the queue for the run under way. Where runs overlap,
+a table written during maintenance is left for the next night (the run fails, naming it, after
+maintaining the others), and a Silver run that lost the race is idempotent and applies its batch
+again on its next run.
+"""
+
+import dagster as dg
+from dagster_pyspark import LazyPySparkResource
+from delta.exceptions import DeltaConcurrentModificationException
+from pydantic import Field
+
+from lakehouse.lib.maintenance import delta_tables_under, maintain_table, oldest_recorded_versions
+from lakehouse.lib.storage import LakehouseStorage
+
+# Delta's own default for VACUUM, below which it refuses to run unless told (by turning off this
+# check) that no reader or writer of the table is older than that.
+DELTA_DEFAULT_RETENTION_HOURS = 168.0
+RETENTION_CHECK = "spark.databricks.delta.retentionDurationCheck.enabled"
+
+
+class MaintenanceConfig(dg.Config):
+    retain_hours: float = Field(
+        default=DELTA_DEFAULT_RETENTION_HOURS, ge=0,
+        description="Time travel kept on every table; a table that a consumer reads incrementally keeps "
+                    "more, back to the oldest version a consumer has still to read on from.",
+    )
+
+
+@dg.op(description="OPTIMIZE (compaction) and VACUUM every Delta table below the lake's root.")
+def maintain_delta_tables(
+    context: dg.OpExecutionContext, config: MaintenanceConfig, spark: LazyPySparkResource, storage: LakehouseStorage,
+) -> None:
+    session = spark.spark_session
+    if config.retain_hours < DELTA_DEFAULT_RETENTION_HOURS and session.conf.get(RETENTION_CHECK, "true") == "true":
+        raise dg.Failure(f"retain_hours={config.retain_hours:g} is below Delta's safety limit of "
+                         f"{DELTA_DEFAULT_RETENTION_HOURS:g} h: set {RETENTION_CHECK}=false in the Spark "
+                         "configuration if no reader or writer of the lake runs longer than that")
+    tables = delta_tables_under(storage.root_uri)
+    protected = oldest_recorded_versions(tables)
+    rows, busy = [], []
+    for uri in tables:
+        try:
+            done = maintain_table(session, uri, config.retain_hours, protected.get(uri))
+        except DeltaConcurrentModificationException as error:
+            busy.append(uri)
+            context.log.warning(f"{uri}: written meanwhile, left for the next run ({type(error).__name__})")
+            continue
+        kept = "" if done.protected_version is None else f" (a consumer reads on from v{done.protected_version})"
+        context.log.info(f"{uri}: {done.files_compacted} files compacted into {done.files_written}, "
+                         f"{done.retained_hours:g} h of history kept{kept}")
+        rows.append(f"| {uri.removeprefix(storage.root_uri).lstrip('/')} | {done.files_compacted} | "
+                    f"{done.files_written} | {done.retained_hours:g} |")
+    context.add_output_metadata({
+        "tables": len(tables),
+        "maintained": dg.MetadataValue.md("\n".join(
+            ["| table | files compacted | into | history kept (h) |", "|---|---:|---:|---:|", *rows])),
+    })
+    if busy:
+        raise dg.Failure(f"{len(busy)} table(s) were written during maintenance and are left for the next run: "
+                         + ", ".join(busy))
+
+
+@dg.job(description="Compacts every Delta table of the lake and deletes the files no kept version needs.")
+def lake_maintenance():
+    maintain_delta_tables()
+
+
+nightly_lake_maintenance = dg.ScheduleDefinition(
+    job=lake_maintenance, cron_schedule="0 3 * * *", execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
