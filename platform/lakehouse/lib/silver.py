@@ -4,7 +4,7 @@ One materialization of a Silver table:
   1. reads what its Bronze sources added since the versions recorded on the table (Change Data
      Feed), or everything on a full refresh;
   2. turns it into flat change rows with a pure transformation (`SilverTable.changes`);
-  3. evaluates the built-in `applicable_change` rule and the table's expectations in one pass:
+  3. evaluates the built-in rules, the contract's rules and the table's expectations in one pass:
      quarantined rows go to the table's quarantine table, dropped rows are counted, `fail` stops;
   4. applies the kept changes with Delta MERGE (SCD1 current state, or SCD2 history), ordered by
      sequence, so re-reading an increment after a crash changes nothing;
@@ -55,19 +55,32 @@ from lakehouse.lib.incremental import (
     record_progress,
 )
 from lakehouse.lib.partitions import DAYS_APPLIED, days_applied, days_predicate, describe_days, run_days
+from lakehouse.lib.quality.contract_rules import contract_rules, plausible_time
 from lakehouse.lib.quality.contracts import Contract, column_schema, spark_schema, table_keys
 from lakehouse.lib.quality.event_log import TableEvent, append_event, event_log_uri
 from lakehouse.lib.quality.expectations import Evaluation, Expectation, evaluate
 from lakehouse.lib.quality.quarantine import append_quarantine, quarantine_uri, replace_quarantine
 from lakehouse.lib.spark.threads import side_by_side
 from lakehouse.lib.storage import LakehouseStorage, join_uri
-from lakehouse.transforms.cdc import CHANGE_COLUMNS, INVALID_REASON
+from lakehouse.transforms.cdc import (
+    CHANGE_COLUMNS,
+    EVENT_TS,
+    INVALID_REASON,
+    SEQUENCE_CONFLICT,
+    flag_sequence_conflicts,
+)
 
 SILVER = "silver"
 # Columns the MERGE adds to the payload; the contract lists them, the transformation does not.
 MERGE_COLUMNS = ("is_deleted", "valid_from", "valid_to", "is_current", "_sequence", "_event_ts")
-APPLICABLE = Expectation(
-    "applicable_change", f"{INVALID_REASON} IS NULL", "quarantine", "a change needs a key, a sequence and a known op"
+# The rules every Silver table has, besides its contract's and its own.
+BUILT_IN_RULES = (
+    Expectation("applicable_change", f"{INVALID_REASON} IS NULL", "quarantine",
+                "a change needs a key, a sequence and a known op"),
+    Expectation("plausible_event_time", plausible_time(EVENT_TS), "quarantine",
+                "the source's change time lies between 1900 and a day after the run"),
+    Expectation("unambiguous_sequence", f"NOT {SEQUENCE_CONFLICT}", "warn",
+                "no other change of the key has the same sequence and other content (the greater image wins)"),
 )
 
 
@@ -170,23 +183,28 @@ def materialize_silver(
             progress = {} if full_refresh else committed_progress(storage.table_uri(table.key))
             by_progress.setdefault(tuple(sorted(progress.items())), []).append(table)
         batches += [(same, dict(progress)) for progress, same in by_progress.items()]
+    started = datetime.now(timezone.utc)
     built = side_by_side(spark, [partial(_build, spark, storage, same, progress, days, full_refresh)
                                  for same, progress in batches])
-    failures: list[tuple[Sequence[SilverTable], BaseException]] = []
+    failures: list[tuple[SilverTable, Evaluation | None, BaseException]] = []
     for (same, _), batch in zip(batches, built):
         if batch.exception():  # the other batches' tables committed: they are reported all the same
-            failures.append((same, batch.exception()))
+            failures += [(table, None, batch.exception()) for table in same]
             continue
         for table, write in batch.result().writes:
             if write.exception():
-                failures.append(([table], write.exception()))
+                failures.append((table, batch.result().evaluation, write.exception()))
             else:
                 yield _report(context, storage, table, batch.result(), days, *write.result())
-    if failures:
+    for table, evaluation, failure in failures:
+        # The event log shows the failed write too, with the rows it held back and why.
+        append_event(event_log_uri(storage), TableEvent.from_evaluation(
+            evaluation, table=_name(table), run_id=context.run.run_id, delta_version=None, started_at=started,
+            finished_at=datetime.now(timezone.utc), error=_first_line(failure)))
         if len(tables) > 1:  # which of the step's tables failed: the others are written
-            for failed, failure in failures:
-                context.log.error(f"{', '.join(_name(t) for t in failed)}: not written: {failure}")
-        raise failures[0][1]
+            context.log.error(f"{_name(table)}: not written: {failure}")
+    if failures:
+        raise failures[0][2]
 
 
 def _build(
@@ -211,7 +229,8 @@ def _build(
         changes = changes.where(rewritten)
     names = " and ".join(_name(t) for t in tables)
     spec = _change_spec(derivation)
-    with evaluate(changes, [APPLICABLE, *derivation.expectations], spec.keys, names,
+    changes = flag_sequence_conflicts(changes, spec.keys)
+    with evaluate(changes, _rules(tables, changes.columns), spec.keys, names,
                   kept_aggregates=BatchSummary.aggregates(spec)) as evaluation:
         if not evaluation.identity_holds:  # checked before anything is written
             raise dg.Failure(f"{names}: rows in != out + dropped + quarantined: {evaluation.metadata()}")
@@ -220,6 +239,12 @@ def _build(
         writes = side_by_side(spark, [partial(_write, spark, storage, table, evaluation, summary, increments,
                                               rewritten, full_refresh) for table in tables])
     return _Batch(evaluation, increments, started, list(zip(tables, writes)))
+
+
+def _rules(tables: Sequence[SilverTable], columns: Sequence[str]) -> list[Expectation]:
+    """The rules of tables derived alike: built in, their contracts' (once each) and their own."""
+    contracts = {rule.name: rule for table in tables for rule in contract_rules(table.contract, columns)}
+    return [*BUILT_IN_RULES, *contracts.values(), *tables[0].expectations]
 
 
 def _write(
@@ -276,6 +301,11 @@ def _report(
         **_write_metadata(stats, days),
         **({} if applied_days is None else {DAYS_APPLIED: dg.MetadataValue.json(applied_days)}),
     })
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0][:500]
 
 
 def _name(table: SilverTable) -> str:

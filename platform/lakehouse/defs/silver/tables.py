@@ -112,7 +112,6 @@ SILVER_TABLES = (
         partition_by=("event_date",),  # an event's day never changes; new events touch only their days
         partitions_def=daily_event_partitions(),
         expectations=[
-            Expectation("has_time", "event_ts IS NOT NULL", "quarantine", "an event has a time"),
             Expectation("known_type", "event_type IS NOT NULL", "drop", "events without a type are noise"),
             Expectation("has_referrer", "referrer IS NOT NULL", "default", "a visit without a referrer is direct",
                         fill={"referrer": DIRECT}),
@@ -135,7 +134,6 @@ SILVER_TABLES = (
         contract=c.FxRate,
         sources={"rates": bronze("fx_rates")},
         changes=t.fx_rate_changes,
-        expectations=[Expectation("positive_rate", "rate > 0", "fail", "a rate must be positive")],
     ),
     SilverTable(
         name="stores",
