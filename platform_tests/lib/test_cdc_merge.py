@@ -239,3 +239,15 @@ def test_a_partitioned_table_rewrites_only_the_partitions_a_batch_touches(spark,
     history = spark.sql(f"DESCRIBE HISTORY delta.`{uri}`").where("operation = 'MERGE'").orderBy("version")
     merge_predicate = history.select("operationParameters").collect()[1][0]["predicate"]
     assert "d2" in merge_predicate and "d1" not in merge_predicate  # the MERGE was told to read d2 only
+
+
+@pytest.mark.parametrize("kind", [scd1, scd2], ids=["scd1", "scd2"])
+def test_a_reused_sequence_ends_in_the_same_row_whichever_batch_brought_it_first(spark, storage, kind):
+    first, second = event(3, "u", 1, "Ann", "a2"), event(3, "u", 1, "Anne", "a9")  # the source reused sequence 3
+    base = [event(1, "c", 1, "Ann", "a1")]
+    runs = [[base + [first], [second]], [base + [second], [first]], [base + [first, second]]]
+
+    states = replay(spark, storage, kind, runs)
+
+    assert states[0] == states[1] == states[2]
+    assert ("Anne", "a9") in {row[1:3] for row in states[0]}  # the greater image, not the one that came first

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from pyspark.sql import functions as F
 
 from lakehouse.transforms.cdc import (
+    flag_sequence_conflicts,
     flatten_debezium,
     history_of,
     latest_per_key,
@@ -173,3 +174,29 @@ def test_history_splits_a_version_at_a_late_tracked_change(spark):
         (2, "Bob", "Lima", at(9), None, True, 9),  # back after the truncate
         (3, "Cy", "Bonn", at(6), at(7), False, 6),
     ])
+
+
+def test_epoch_millis_beyond_the_years_1_to_9999_give_no_event_time_instead_of_failing(spark):
+    envelopes = spark.createDataFrame(
+        [("c", ts_ms, 1, None, (1, "Ann", "Oslo")) for ts_ms in (epoch_ms(0), 99_999_999_999_999_999, -10**17)],
+        ENVELOPE,
+    )
+
+    changes = flatten_debezium(envelopes, ["customer_id"])
+
+    assert rows(changes, "_event_ts", "_invalid_reason") == ordered(
+        [(at(0), None), (None, "no event time"), (None, "no event time")])
+
+
+def test_changes_of_a_key_that_share_a_sequence_but_not_their_content_are_flagged(spark):
+    changes = spark.createDataFrame([
+        (1, "Ann", "Oslo", "u", 5, at(5)), (1, "Ann", "Bergen", "u", 5, at(5)),  # conflict
+        (2, "Bob", "Rome", "u", 5, at(5)), (2, "Bob", "Rome", "u", 5, at(5)),    # a plain duplicate
+        (2, "Bob", "Pisa", "u", 6, at(6)),
+    ], CHANGE)
+
+    flagged = flag_sequence_conflicts(changes, ["customer_id"])
+
+    assert rows(flagged, "customer_id", "city", "_sequence_conflict") == ordered([
+        (1, "Oslo", True), (1, "Bergen", True), (2, "Rome", False), (2, "Rome", False), (2, "Pisa", False)])
+    assert rows(latest_per_key(changes.where("customer_id = 1"), ["customer_id"]), "city") == [("Oslo",)]

@@ -42,6 +42,7 @@ from lakehouse.transforms.cdc import (
     SEQUENCE,
     TRUNCATE,
     history_of,
+    image_order,
     latest_per_key,
 )
 
@@ -135,7 +136,7 @@ def apply_scd1(
     merge = (
         table.alias("t")
         .merge(_current_rows(latest, payload, truncated_before).alias("s"), condition)
-        .whenMatchedUpdateAll(condition=F.col(f"s.{SEQUENCE}") > F.col(f"t.{SEQUENCE}"))
+        .whenMatchedUpdateAll(condition=_newer(payload))
         .whenNotMatchedInsertAll()
     )
     if batch_truncate is not None:
@@ -250,6 +251,13 @@ def _current_rows(latest: DataFrame, payload: Sequence[str], truncated_before: i
     return latest.select(*payload, deleted.alias(IS_DELETED), SEQUENCE, EVENT_TS)
 
 
+def _newer(payload: Sequence[str]) -> Column:
+    """The batch's change replaces the table's: a later sequence, or the same with a greater image (so
+    the winner of a reused sequence does not depend on which batch brought which change)."""
+    source, target = F.col(f"s.{SEQUENCE}"), F.col(f"t.{SEQUENCE}")
+    return (source > target) | ((source == target) & (image_order(payload, "s") > image_order(payload, "t")))
+
+
 def _raise_truncate_watermark(spark: SparkSession, uri: str, batch_truncate: int | None) -> int | None:
     """The table's truncate watermark, raised to the batch's last truncate.
 
@@ -267,7 +275,13 @@ def _log_changes(spark: SparkSession, log_uri: str, changes: DataFrame, spec: Ch
     """Adds the batch to the change log, each (key, sequence) once however often it arrives; the new log."""
     once = latest_per_key(changes, (*spec.keys, SEQUENCE))
     log = _create_if_missing(spark, log_uri, once.schema)
-    log.alias("t").merge(once.alias("s"), _match([*spec.keys, SEQUENCE])).whenNotMatchedInsertAll().execute()
+    payload = _payload_columns(once, spec)
+    (
+        log.alias("t").merge(once.alias("s"), _match([*spec.keys, SEQUENCE]))
+        .whenMatchedUpdateAll(condition=image_order(payload, "s") > image_order(payload, "t"))
+        .whenNotMatchedInsertAll()
+        .execute()
+    )
     return spark.read.format("delta").load(log_uri)
 
 

@@ -5,7 +5,8 @@ A flat change row is the row image (the payload columns) plus
   _sequence        the source's log position: it orders the changes, whatever order they arrive in
   _event_ts        when the source made the change
   _invalid_reason  NULL, or why the row cannot be applied (no key, no sequence, ...): quarantine those
-A delete carries the image from before the change, so its key is known.
+A delete carries the image from before the change, so its key is known. Of two changes of one key with
+the same sequence, the one with the greater image (`image_order`) wins, whichever arrived first.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 OP, SEQUENCE, EVENT_TS, INVALID_REASON = "_op", "_sequence", "_event_ts", "_invalid_reason"
+SEQUENCE_CONFLICT = "_sequence_conflict"
 CHANGE_COLUMNS = (OP, SEQUENCE, EVENT_TS)
 CREATE, UPDATE, DELETE, READ, TRUNCATE = "c", "u", "d", "r", "t"
 VALID_FROM, VALID_TO, IS_CURRENT = "valid_from", "valid_to", "is_current"
@@ -32,10 +34,19 @@ def flatten_debezium(envelopes: DataFrame, key_columns: Sequence[str]) -> DataFr
         before=F.col("before"),
         after=F.col("after"),
         sequence=F.col("lsn"),
-        event_ts=F.timestamp_millis("ts_ms"),
+        event_ts=timestamp_from_millis(F.col("ts_ms")),
         payload=envelopes.schema["after"].dataType.names,
         keys=key_columns,
     )
+
+
+def timestamp_from_millis(millis: Column) -> Column:
+    """Epoch milliseconds as a timestamp; NULL (no event time) beyond the years 1-9999, where
+    `timestamp_millis` would overflow and fail the whole query."""
+    return F.when(millis.between(_MIN_MILLIS, _MAX_MILLIS), F.timestamp_millis(millis))
+
+
+_MIN_MILLIS, _MAX_MILLIS = -62_135_596_800_000, 253_402_300_799_999
 
 
 def snapshot_changes(
@@ -91,16 +102,33 @@ def split_invalid(changes: DataFrame) -> tuple[DataFrame, DataFrame]:
     return changes.where(~invalid).drop(INVALID_REASON), changes.where(invalid)
 
 
+def image_order(payload: Sequence[str], table: str | None = None) -> Column:
+    """Ranks the images of changes with equal sequences: the greater one wins, in a batch and across
+    batches (the MERGE compares a table's row with the batch's by the same value)."""
+    prefix = f"{table}." if table else ""
+    return F.to_json(F.struct(*[F.col(f"{prefix}{c}").alias(c) for c in payload]))
+
+
 def latest_per_key(changes: DataFrame, keys: Sequence[str]) -> DataFrame:
     """The last change of each key by sequence.
 
-    Changes with equal sequences are ranked by their whole row, so the pick does not depend on the
-    order they arrived in, and exact duplicates collapse into one.
+    Changes with equal sequences are ranked by their image, then by their whole row, so the pick does
+    not depend on the order they arrived in, and exact duplicates collapse into one.
     """
+    payload = [c for c in changes.columns if c not in (*CHANGE_COLUMNS, INVALID_REASON, SEQUENCE_CONFLICT)]
     newest_first = Window.partitionBy(*keys).orderBy(
-        F.col(SEQUENCE).desc(), F.to_json(F.struct(*changes.columns)).desc()
+        F.col(SEQUENCE).desc(), image_order(payload).desc(), F.to_json(F.struct(*changes.columns)).desc()
     )
     return changes.withColumn("_rank", F.row_number().over(newest_first)).where("_rank = 1").drop("_rank")
+
+
+def flag_sequence_conflicts(changes: DataFrame, keys: Sequence[str]) -> DataFrame:
+    """`changes` with `_sequence_conflict`: true on a change whose key and sequence another change with
+    different content shares (a source that reused a sequence); `latest_per_key` picks among them."""
+    content = F.xxhash64(*[c for c in changes.columns if c not in (SEQUENCE, INVALID_REASON)])
+    same_change = Window.partitionBy(*keys, SEQUENCE)
+    conflict = (F.col(OP) != TRUNCATE) & (F.min(content).over(same_change) != F.max(content).over(same_change))
+    return changes.withColumn(SEQUENCE_CONFLICT, F.coalesce(conflict, F.lit(False)))
 
 
 def history_of(changes: DataFrame, keys: Sequence[str], tracked_columns: Sequence[str]) -> DataFrame:

@@ -12,7 +12,9 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse.lib.ingest.readers import SOURCE_FILE
-from lakehouse.transforms.cdc import EVENT_TS, READ, SEQUENCE, flatten_debezium, row_changes, snapshot_changes
+from lakehouse.transforms.cdc import (
+    EVENT_TS, READ, SEQUENCE, flatten_debezium, row_changes, snapshot_changes, timestamp_from_millis,
+)
 from lakehouse.transforms.kafka_records import with_stream
 from lakehouse.transforms.standardize import clean_email, clean_string, e164_phone, iso_country, iso_currency
 
@@ -112,7 +114,7 @@ def order_line_changes(order_lines: DataFrame, order_line_stream: DataFrame | No
 
 def _erp_changes(df: DataFrame, keys: list[str]) -> DataFrame:
     payload = [c for c in df.columns if not c.startswith("_") and c not in ("op", "ts_ms", "lsn")]
-    return row_changes(df, keys, payload, op=F.col("op"), sequence=F.col("lsn"), event_ts=F.timestamp_millis("ts_ms"))
+    return row_changes(df, keys, payload, op=F.col("op"), sequence=F.col("lsn"), event_ts=timestamp_from_millis(F.col("ts_ms")))
 
 
 def product_changes(products: DataFrame) -> DataFrame:
@@ -154,7 +156,7 @@ def invoice_document_changes(invoices: DataFrame) -> DataFrame:
     """The documents' facts without their bytes (those stay in Bronze), keyed by the order number
     in the file name `invoice_<order_id>.pdf`."""
     order_id = F.regexp_extract("file_path", r"invoice_(\d+)\.[^/]+$", 1)
-    facts = invoices.withColumn("order_id", F.when(order_id != "", order_id.cast("bigint")))
+    facts = invoices.withColumn("order_id", F.when(order_id != "", order_id.try_cast("bigint")))
     payload = ["order_id", "file_path", "size_bytes", "sha256", "content_type", "modified_at"]
     return _upserts(facts, ["order_id"], payload, F.col("modified_at"))
 
