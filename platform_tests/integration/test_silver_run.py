@@ -224,7 +224,11 @@ def test_a_failed_write_of_one_customer_table_keeps_the_other_and_catches_up_nex
         broken = run(dg.AssetSelection.assets(CUSTOMERS, HISTORY))
     assert not broken.success
     assert {e.asset_key for e in broken.get_asset_materialization_events()} == {CUSTOMERS}
-    assert [e["table"] for e in events(root) if e["run_id"] == broken.run_id] == ["silver.customers"]
+    logged = {e["table"]: e for e in events(root) if e["run_id"] == broken.run_id}
+    assert logged["silver.customers"]["error"] is None
+    # The failed write is in the event log with the rows it read and why it failed.
+    assert logged["silver.customer_history"]["rows_in"] == logged["silver.customers"]["rows_in"] > 0
+    assert "change_log" in logged["silver.customer_history"]["error"]
 
     healed = run(dg.AssetSelection.assets(CUSTOMERS, HISTORY))
     read = {e["table"]: e["rows_in"] for e in events(root) if e["run_id"] == healed.run_id}
@@ -244,8 +248,10 @@ def test_a_failed_table_of_the_batch_feeds_step_keeps_the_others_and_catches_up_
     assert not broken.success
     written = {e.asset_key for e in broken.get_asset_materialization_events()}
     assert written == {t.key for t in step} - {stores}
-    assert sorted(e["table"] for e in events(root) if e["run_id"] == broken.run_id) == sorted(
-        f"silver.{t.name}" for t in step if t.key != stores)
+    logged = {e["table"]: e for e in events(root) if e["run_id"] == broken.run_id}
+    assert sorted(logged) == sorted(f"silver.{t.name}" for t in step)
+    assert [name for name, e in logged.items() if e["error"]] == ["silver.stores"]
+    assert logged["silver.stores"]["rows_in"] is None  # it failed reading its source, before it knew its rows
     assert broken.failure_data_for_node(step_name(BATCH_FEEDS)) is not None
 
     healed = run(tables)

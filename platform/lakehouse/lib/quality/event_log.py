@@ -1,6 +1,7 @@
 """The table event log: one Delta row per table materialization, with its row accounting and rule counts.
 
-"What changed this table, when, and how clean was it" is one query, `table_history`; in SQL:
+"What changed this table, when, and how clean was it" is one query, `table_history`; a run that failed
+to write the table has a row too, with its `error`. In SQL:
 
     SELECT finished_at, run_id, delta_version, rows_in, rows_out, rows_dropped, rows_quarantined,
            rules, duration_s
@@ -30,7 +31,7 @@ EVENT_SCHEMA = pa.schema([
     ("rows_out", pa.int64()), ("rows_dropped", pa.int64()), ("rows_quarantined", pa.int64()),
     ("rules", pa.map_(pa.string(), pa.struct([("passed", pa.int64()), ("failed", pa.int64())]))),
     ("duration_s", pa.float64()), ("started_at", pa.timestamp("us", tz="UTC")),
-    ("finished_at", pa.timestamp("us", tz="UTC")),
+    ("finished_at", pa.timestamp("us", tz="UTC")), ("error", pa.string()),
 ])
 
 
@@ -46,17 +47,22 @@ class TableEvent:
     delta_version: int | None
     started_at: datetime
     finished_at: datetime
-    rows_in: int
-    rows_out: int
-    rows_dropped: int = 0
-    rows_quarantined: int = 0
+    rows_in: int | None
+    rows_out: int | None
+    rows_dropped: int | None = 0
+    rows_quarantined: int | None = 0
     rules: Mapping[str, RuleCounts] = field(default_factory=dict)
+    error: str | None = None  # why the run did not write the table
 
     @classmethod
     def from_evaluation(
-        cls, evaluation: Evaluation, *, table: str, run_id: str, delta_version: int | None,
-        started_at: datetime, finished_at: datetime,
+        cls, evaluation: Evaluation | None, *, table: str, run_id: str, delta_version: int | None,
+        started_at: datetime, finished_at: datetime, error: str | None = None,
     ) -> TableEvent:
+        """The event of a write of `evaluation`'s rows; with `error`, of a write that failed (and without
+        an evaluation, of a run that failed before it knew its rows)."""
+        if evaluation is None:
+            return cls(run_id, table, None, started_at, finished_at, None, None, None, None, error=error)
         return cls(
             run_id=run_id,
             table=table,
@@ -68,6 +74,7 @@ class TableEvent:
             rows_dropped=evaluation.rows_dropped,
             rows_quarantined=evaluation.rows_quarantined,
             rules={rule: RuleCounts(evaluation.rows_in - failed, failed) for rule, failed in evaluation.failed.items()},
+            error=error,
         )
 
     @property
@@ -87,8 +94,10 @@ def append_event(uri: str, event: TableEvent) -> None:
         "rows_quarantined": event.rows_quarantined,
         "rules": [(rule, counts._asdict()) for rule, counts in event.rules.items()],
         "duration_s": event.duration_s, "started_at": event.started_at, "finished_at": event.finished_at,
+        "error": event.error,
     }
-    append_rows(uri, pa.Table.from_pylist([row], schema=EVENT_SCHEMA))
+    # Logs written before `error` existed gain the column.
+    append_rows(uri, pa.Table.from_pylist([row], schema=EVENT_SCHEMA), schema_mode="merge")
 
 
 def table_history(spark: SparkSession, uri: str, table: str) -> DataFrame:
@@ -97,6 +106,6 @@ def table_history(spark: SparkSession, uri: str, table: str) -> DataFrame:
         spark.read.format("delta").load(uri)
         .where(F.col("table") == table)
         .select("finished_at", "run_id", "delta_version", "rows_in", "rows_out", "rows_dropped",
-                "rows_quarantined", "rules", "duration_s")
+                "rows_quarantined", "rules", "duration_s", "error")
         .orderBy(F.desc("finished_at"))
     )
