@@ -13,7 +13,14 @@ from pyspark.sql import functions as F
 
 from lakehouse.lib.ingest.readers import SOURCE_FILE
 from lakehouse.transforms.cdc import (
-    EVENT_TS, READ, SEQUENCE, flatten_debezium, row_changes, snapshot_changes, timestamp_from_millis,
+    EVENT_TS,
+    INVALID_REASON,
+    READ,
+    SEQUENCE,
+    flatten_debezium,
+    row_changes,
+    snapshot_changes,
+    timestamp_from_millis,
 )
 from lakehouse.transforms.kafka_records import with_stream
 from lakehouse.transforms.standardize import clean_email, clean_string, e164_phone, iso_country, iso_currency
@@ -22,7 +29,9 @@ CUSTOMER_KEY = ["customer_id"]
 CUSTOMER_ATTRIBUTES = [
     "customer_id", "first_name", "last_name", "email", "phone", "street", "city", "postal_code", "country", "updated_at",
 ]
-_EXTRACT_DATE = r"customers_(\d{8})\.csv$"
+# A dated extract's name, as a delivery may spell it: any case, compressed or not.
+_EXTRACT_DATE = re.compile(r"customers_(\d{8})\.csv(\.gz|\.bz2)?$", re.IGNORECASE)
+UNDATED = "not in a dated extract (customers_YYYYMMDD.csv): its changes cannot be placed in time"
 
 
 def _standard_customer(df: DataFrame) -> DataFrame:
@@ -68,17 +77,15 @@ def extract_changes(new_rows: DataFrame, history: DataFrame) -> DataFrame:
     """
     # Columns an extract gained on the way (schema evolution in Bronze) are not customer attributes.
     payload = CUSTOMER_ATTRIBUTES
-    new_files = _extract_files(new_rows)
-    if not new_files:  # no new extract: an empty frame of the same shape
-        return snapshot_changes(None, new_rows.select(payload).limit(0), CUSTOMER_KEY, sequence=0, event_ts=datetime.min)
-    files = _extract_files(history)
+    new_files, undated = _extract_files(new_rows)
+    changes = [_undated_rows(new_rows, undated, payload)]
+    files, _ = _extract_files(history) if new_files else ({}, [])
 
     def extract(day: str) -> DataFrame:
         # The new rows hold a day's extract when every file of it is new (always, but for a day landed twice).
         return _extract_rows(new_rows if new_files.get(day) == files[day] else history, files[day]).select(payload)
 
     days = sorted(files)
-    changes = []
     for i, day in enumerate(days):
         if day not in new_files:
             continue
@@ -89,14 +96,33 @@ def extract_changes(new_rows: DataFrame, history: DataFrame) -> DataFrame:
     return reduce(DataFrame.unionByName, changes)
 
 
-def _extract_files(rows: DataFrame) -> dict[str, list[str]]:
-    """Extract day -> the files of that day's extract (usually one), from the distinct file names alone."""
+def _undated_rows(rows: DataFrame, files: list[str], payload: list[str]) -> DataFrame:
+    """The rows of files that are no dated extract, as changes that cannot be applied (quarantined)."""
+    undated = _extract_rows(rows, files).select(payload) if files else rows.select(payload).limit(0)
+    changes = snapshot_changes(None, undated, CUSTOMER_KEY, sequence=0, event_ts=datetime.min)
+    return changes.withColumn(INVALID_REASON, F.lit(UNDATED))
+
+
+def _extract_files(rows: DataFrame) -> tuple[dict[str, list[str]], list[str]]:
+    """Extract day -> the files of that day's extract (usually one), from the distinct file names alone;
+    and the files whose name carries no valid day."""
     days: dict[str, list[str]] = {}
+    undated = []
     for (path,) in rows.select(SOURCE_FILE).distinct().orderBy(SOURCE_FILE).collect():
-        day = re.search(_EXTRACT_DATE, path or "")
-        if day:
+        day = _EXTRACT_DATE.search(path or "")
+        if day and _is_date(day[1]):
             days.setdefault(day[1], []).append(path)
-    return days
+        elif path:
+            undated.append(path)
+    return days, undated
+
+
+def _is_date(digits: str) -> bool:
+    try:
+        datetime.strptime(digits, "%Y%m%d")
+    except ValueError:
+        return False
+    return True
 
 
 def _extract_rows(rows: DataFrame, files: list[str]) -> DataFrame:
