@@ -66,6 +66,9 @@ def cmd_materialize(args: argparse.Namespace) -> int:
     materialized = len(result.get_asset_materialization_events())
     status = "succeeded" if result.success else "FAILED"
     print(f"run {result.run_id} {status}: {materialized} asset materializations in {elapsed:.1f}s")
+    for check in result.get_asset_check_evaluations():
+        if not check.passed:
+            print(f"check failed ({check.severity.value}): {check.asset_key.to_user_string()} {check.check_name}")
     return 0 if result.success else 1
 
 

@@ -6,21 +6,15 @@ graph runs on exactly one JVM, a second run ingests nothing, and a new batch of 
 exactly once.
 """
 
-import os
 import shutil
-import subprocess
-import sys
-import threading
-import time
 from pathlib import Path
 
-import psutil
 import pyarrow.compute as pc
 import pytest
+from cli_runs import run_cli
 from deltalake import DeltaTable
 
 from lakehouse.defs.bronze.feeds import FILE_FEEDS
-from lakehouse.lib.spark.jvms import spark_jvm_pids
 from lakehouse.lib.targets import PROJECT_ROOT
 from lakehouse.sources.generate import generate_landing
 
@@ -28,34 +22,6 @@ pytestmark = pytest.mark.integration
 SCALE = 3_000
 # The re-runs are about Bronze's exactly-once ingestion; the first run covers the whole graph.
 FILE_AND_API_FEEDS = "group:bronze and not kind:kafka"
-
-
-class JvmWatcher:
-    """Collects the pids of the Spark JVMs below a process while it runs."""
-
-    def __init__(self, process: subprocess.Popen):
-        self.root = psutil.Process(process.pid)
-        self.pids: set[int] = set()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-        self._thread.start()
-
-    def _watch(self) -> None:
-        while self.root.is_running() and self.root.status() != psutil.STATUS_ZOMBIE:
-            try:
-                self.pids |= spark_jvm_pids(self.root)
-            except psutil.Error:
-                pass
-            time.sleep(0.2)
-
-
-def run_cli(home: Path, *args: str) -> tuple[str, set[int]]:
-    env = {**os.environ, "LAKEHOUSE_HOME": str(home), "DAGSTER_HOME": str(home)}
-    process = subprocess.Popen([sys.executable, "-m", "lakehouse.cli", *args], cwd=home, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    watcher = JvmWatcher(process)
-    output, _ = process.communicate(timeout=1500)
-    assert process.returncode == 0, output[-3000:]
-    return output, watcher.pids
 
 
 def bronze(home: Path, name: str) -> DeltaTable:
