@@ -1,7 +1,9 @@
-"""The landing-zone sensor: a Bronze run for the feeds with files not yet ingested, each file requested
-once, whatever the ingestion ledger already holds."""
+"""The landing-zone sensor: a Bronze run for the feeds with files not yet ingested (or refused), each file
+requested once, whatever the ingestion ledger already holds."""
 
+import gzip
 import os
+from urllib.parse import quote
 
 import dagster as dg
 import pyarrow as pa
@@ -16,12 +18,13 @@ from lakehouse.lib.storage import LakehouseStorage
 
 CLICKS = dg.AssetKey(["bronze", "web_clickstream"])
 PRODUCTS = dg.AssetKey(["bronze", "erp_products"])
+ORDERS = dg.AssetKey(["bronze", "erp_orders"])
 
 
-def land(lake_root, folder: str, name: str, mtime_ns: int | None = None, text: str = "{}\n"):
+def land(lake_root, folder: str, name: str, mtime_ns: int | None = None, text: str | bytes = "{}\n"):
     path = lake_root / "landing" / folder / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
     if mtime_ns is not None:
         os.utime(path, ns=(mtime_ns, mtime_ns))
     return path
@@ -42,7 +45,6 @@ def test_each_landed_file_is_requested_once_for_its_own_feed(storage, lake_root)
         assert "No file landed" in tick(storage, instance).skip_message
         land(lake_root, "web/clickstream", "clickstream_1.json", mtime_ns=10**18)
         land(lake_root, "web/clickstream", "_upload_in_progress.json")
-        land(lake_root, "web/clickstream", "notes.txt")  # not the feed's glob
         first = tick(storage, instance)
         assert requested(first)[0] == {CLICKS}
         assert "No file landed" in tick(storage, instance, first.cursor).skip_message
@@ -60,11 +62,23 @@ def test_each_landed_file_is_requested_once_for_its_own_feed(storage, lake_root)
         assert "queued or running" in tick(storage, instance, second.cursor).skip_message
 
 
+def test_a_file_the_feed_will_refuse_or_a_compressed_one_starts_a_run_and_a_hidden_one_does_not(storage, lake_root):
+    with dg.instance_for_test() as instance:
+        land(lake_root, "web/clickstream", "_tmp/clicks.json")
+        land(lake_root, "web/clickstream", "clicks.json._COPYING_")
+        assert "No file landed" in tick(storage, instance).skip_message
+        land(lake_root, "erp/orders", "orders.parquet.gz")  # Bronze refuses it, recording why
+        land(lake_root, "web/clickstream", "clicks.JSON.GZ", text=gzip.compress(b"{}\n"))
+        assert requested(tick(storage, instance))[0] == {ORDERS, CLICKS}
+
+
 def test_files_the_ledger_holds_start_nothing(storage, lake_root):
-    landed = [land(lake_root, "web/clickstream", f"clickstream_{i}.json") for i in range(2)]
-    # The ledger as Bronze ingestion writes it: Hadoop's `file:/...` form of each path.
+    landed = [land(lake_root, "web/clickstream", name) for name in ("clickstream_0.json", "h#1 [ü].json", "100%.json")]
+    # The ledger as Bronze ingestion writes it: the URI `_metadata.file_path` gives (`file:/in/a%20b.json`);
+    # ledgers written before that hold Hadoop's raw path string (`file:/in/a b.json`).
+    uris = [f"file:{quote(str(landed[1]))}", f"file:{quote(str(landed[2]))}", f"file:{landed[0]}"]
     write_deltalake(str(lake_root / "_system" / "ingest_ledger"),
-                    pa.table({"feed": ["web_clickstream"] * 2, "source_file": [f"file:{p}" for p in landed]}))
+                    pa.table({"feed": ["web_clickstream"] * 3, "source_file": uris}))
     with dg.instance_for_test() as instance:
         result = tick(storage, instance)
         assert result.run_requests == [] and "already ingested" in result.skip_reason.skip_message
@@ -80,7 +94,9 @@ def test_only_local_landing_zones_are_listed(lake_root):
 
 @pytest.mark.integration
 def test_after_a_bronze_run_its_files_are_known_to_the_sensor(spark_resource, storage, lake_root):
-    land(lake_root, "web/clickstream", "clickstream_1.json", text='{"event_id": "e1", "event_ts": "2026-01-05T00:00:00Z"}\n')
+    for name in ("clickstream_1.json", "clicks #2 [ü] 100%.json", "notes.txt"):
+        land(lake_root, "web/clickstream", name, text='{"event_id": "e1", "event_ts": "2026-01-05T00:00:00Z"}\n')
+    land(lake_root, "web/clickstream", "clicks_3.json.gz", text=gzip.compress(b'{"event_id": "e3"}\n'))
     [feed] = [f for f in FILE_FEEDS if f.name == "web_clickstream"]
     assert dg.materialize([bronze_file_feed_asset(feed)], resources={"spark": spark_resource, "storage": storage}).success
     with dg.instance_for_test() as instance:

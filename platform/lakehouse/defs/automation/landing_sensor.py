@@ -1,14 +1,15 @@
 """The landing-zone sensor: a Bronze run for the file feeds that received files not ingested yet.
 
-Its cursor keeps, per feed, the newest modification time seen and the files seen at that time, so a
-tick looks only at files that landed since. Those are checked against the ingestion ledger (what
-Bronze has consumed), so files ingested by a run started by hand, or before the sensor was turned
-on, start nothing. Silver follows the Bronze run by its automation condition.
+It sees every file Bronze ingestion lists (all but hidden ones), so a file the feed will refuse starts
+a run too, which records why. Its cursor keeps, per feed, the newest modification time seen and the
+files seen at that time, so a tick looks only at files that landed since. Those are checked against
+the ingestion ledger (what Bronze has consumed or refused), so files ingested by a run started by
+hand, or before the sensor was turned on, start nothing. Silver follows the Bronze run by its
+automation condition.
 """
 
 import json
 from dataclasses import asdict, dataclass, field
-from fnmatch import fnmatch
 from pathlib import Path
 
 import dagster as dg
@@ -17,6 +18,7 @@ from deltalake import DeltaTable
 from lakehouse.defs.automation.triggers import TRIGGER_TAG, has_unfinished_run, run_key
 from lakehouse.defs.bronze.feeds import FILE_FEEDS
 from lakehouse.defs.bronze.file_feeds import BRONZE
+from lakehouse.lib.ingest.landing import is_hidden
 from lakehouse.lib.storage import LakehouseStorage, is_local, local_path
 
 SENSOR_NAME, TRIGGER = "landing_zone_new_files", "landing"
@@ -46,19 +48,19 @@ class FeedMark:
         return FeedMark(newest, sorted(at_newest))
 
 
-def landed_files(folder: Path, glob: str) -> list[Landed]:
-    """Files below `folder` matching `glob`; hidden ones (`.x`, `_x`: uploads in progress, markers)
-    are skipped, as Bronze ingestion skips them."""
+def landed_files(folder: Path) -> list[Landed]:
+    """Files below `folder` but hidden ones (uploads in progress, markers), as Bronze ingestion lists them."""
     if not folder.is_dir():
         return []
     return [
         Landed(path.stat().st_mtime_ns, str(path)) for path in folder.rglob("*")
-        if path.is_file() and not path.name.startswith((".", "_")) and fnmatch(path.name, glob)
+        if path.is_file() and not is_hidden(path.relative_to(folder).as_posix())
     ]
 
 
 def ingested_files(storage: LakehouseStorage) -> set[str]:
-    """Local paths of the files the ingestion ledger holds, ingested or refused."""
+    """Local paths of the files the ingestion ledger holds, ingested or refused. The ledger records
+    URIs (`file:/in/a%20b.json`), so they are decoded; older ledgers' raw paths decode to themselves."""
     ledger = local_path(storage.system_uri("ingest_ledger"))
     if not (ledger / "_delta_log").is_dir():
         return set()
@@ -82,7 +84,7 @@ def landing_zone_new_files(context: dg.SensorEvaluationContext, storage: Lakehou
         return dg.SkipReason(f"Lists local landing zones only; {storage.root_uri} needs the store's event notifications.")
     marks = {name: FeedMark(**mark) for name, mark in json.loads(context.cursor or "{}").items()}
     unseen = {
-        feed.name: marks.get(feed.name, FeedMark()).unseen(landed_files(local_path(storage.landing_uri(feed.landing_path)), feed.file_glob))
+        feed.name: marks.get(feed.name, FeedMark()).unseen(landed_files(local_path(storage.landing_uri(feed.landing_path))))
         for feed in FILE_FEEDS
     }
     unseen = {name: files for name, files in unseen.items() if files}

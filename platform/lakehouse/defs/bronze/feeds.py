@@ -1,4 +1,7 @@
-"""The landing-zone feeds of the sample retail company and the types each source promises."""
+"""The landing-zone feeds of the sample retail company and the types each source promises.
+
+A feed takes the files of its format (`.json`, `.JSON`, `.json.gz`, ...); binary feeds name their extensions.
+"""
 
 from lakehouse.lib.ingest.feeds import FileFeed
 
@@ -14,7 +17,6 @@ FILE_FEEDS: tuple[FileFeed, ...] = (
         source_system="crm",
         landing_path="crm/customers",
         format="csv",
-        file_glob="*.csv",
         expected_schema=_CUSTOMER,
         description="Daily full extracts of the CRM customer master (CSV, contains PII).",
     ),
@@ -23,7 +25,6 @@ FILE_FEEDS: tuple[FileFeed, ...] = (
         source_system="crm",
         landing_path="crm/customer_changes",
         format="json",
-        file_glob="*.json",
         expected_schema=f"{_CHANGE_EVENT}, before struct<{_CUSTOMER}>, after struct<{_CUSTOMER}>",
         description="Debezium-style change feed of CRM customers (JSON lines: op, ts_ms, lsn, before, after).",
     ),
@@ -32,7 +33,6 @@ FILE_FEEDS: tuple[FileFeed, ...] = (
         source_system="erp",
         landing_path="erp/products",
         format="json",
-        file_glob="*.json",
         expected_schema=(
             "product_id bigint, sku string, name string, category string, unit_price decimal(12,2), "
             "currency string, supplier_id bigint, updated_at timestamp"
@@ -44,7 +44,6 @@ FILE_FEEDS: tuple[FileFeed, ...] = (
         source_system="erp",
         landing_path="erp/stores",
         format="orc",
-        file_glob="*.orc",
         expected_schema="store_id int, name string, city string, country string, channel string, opened_at date",
         description="ERP store master (ORC).",
     ),
@@ -53,7 +52,6 @@ FILE_FEEDS: tuple[FileFeed, ...] = (
         source_system="erp",
         landing_path="erp/suppliers",
         format="avro",
-        file_glob="*.avro",
         expected_schema="supplier_id bigint, name string, country string, email string",
         description="ERP supplier master (Avro).",
     ),
@@ -62,7 +60,6 @@ FILE_FEEDS: tuple[FileFeed, ...] = (
         source_system="erp",
         landing_path="erp/orders",
         format="parquet",
-        file_glob="*.parquet",
         expected_schema=(
             f"{_CHANGE_EVENT}, order_id bigint, customer_id bigint, store_id int, order_ts timestamp, "
             "status string, currency string, channel string"
@@ -74,7 +71,6 @@ FILE_FEEDS: tuple[FileFeed, ...] = (
         source_system="erp",
         landing_path="erp/order_lines",
         format="parquet",
-        file_glob="*.parquet",
         expected_schema=(
             f"{_CHANGE_EVENT}, order_id bigint, line_no int, product_id bigint, quantity int, "
             "unit_price decimal(12,2), discount double"
@@ -86,7 +82,6 @@ FILE_FEEDS: tuple[FileFeed, ...] = (
         source_system="web",
         landing_path="web/clickstream",
         format="json",
-        file_glob="*.json",
         expected_schema=(
             "event_id string, event_ts timestamp, session_id string, customer_id bigint, event_type string, "
             "page_url string, product_id bigint, referrer string, user_agent string, device string"
@@ -98,7 +93,7 @@ FILE_FEEDS: tuple[FileFeed, ...] = (
         source_system="docs",
         landing_path="docs/invoices",
         format="binaryFile",
-        file_glob="*.pdf",
+        extensions=("pdf",),
         expected_schema="",
         description="Scanned supplier invoices (PDF) as binary files: path, size, hash, content type, bytes.",
     ),
@@ -107,7 +102,7 @@ FILE_FEEDS: tuple[FileFeed, ...] = (
         source_system="docs",
         landing_path="docs/product_images",
         format="binaryFile",
-        file_glob="*.png",
+        extensions=("png",),
         expected_schema="",
         description="Product images (PNG) as binary files: path, size, hash, content type, bytes.",
     ),

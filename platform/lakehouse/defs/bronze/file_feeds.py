@@ -22,7 +22,7 @@ def bronze_file_feed_asset(feed: FileFeed) -> dg.AssetsDefinition:
         kinds={"spark", "delta", KIND_BY_FORMAT.get(feed.format, feed.format)},
         owners=["team:data-platform"],
         tags={"source_system": feed.source_system, "layer": BRONZE},
-        metadata={"landing_path": f"landing/{feed.landing_path}", "file_glob": feed.file_glob},
+        metadata={"landing_path": f"landing/{feed.landing_path}", "file_types": feed.file_types},
     )
     def _bronze(context: dg.AssetExecutionContext, spark: LazyPySparkResource, storage: LakehouseStorage):
         session = spark.spark_session
@@ -33,6 +33,7 @@ def bronze_file_feed_asset(feed: FileFeed) -> dg.AssetsDefinition:
             table_uri=table_uri,
             landing_uri=storage.landing_uri(feed.landing_path),
             ledger=IngestLedger(session, storage.system_uri("ingest_ledger")),
+            scratch_uri=storage.system_uri("ingest_scratch", feed.name),
             log=context.log,
         )
         table_metadata = delta_table_metadata(table_uri, table_name=f"{BRONZE}.{feed.name}") if report.batch_id or report.recovered_batch else {}

@@ -5,29 +5,35 @@ One run ingests every file that is not yet in the ledger as one batch:
   2. append the batch to the Bronze table in one Delta commit, tagged `_batch_id`, written with
      Delta's idempotent-writer options (txnAppId/txnVersion=N), so a concurrent duplicate run of
      the same batch is skipped by Delta itself;
-  3. record every file of the batch in the ledger (ingested with its row counts, or rejected).
+  3. record every file of the batch in the ledger: ingested with its row counts, or rejected with
+     the reason (not the feed's type, empty, unreadable, or failing on its own when the append fails).
 A crash between 2 and 3 is repaired by the next run: it finds batch N already in the table and
 records its files from the table before planning N+1. So no file is ingested twice or lost.
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from urllib.parse import unquote
 
 import dagster as dg
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import StructType
+from pyspark.sql.types import NumericType, StringType, StructType
 
 from lakehouse.lib.delta_tables import read_delta_or_none
 from lakehouse.lib.ingest.feeds import FileFeed
 from lakehouse.lib.ingest.landing import LandedFile, list_landed_files
 from lakehouse.lib.ingest.ledger import INGESTED, REJECTED, IngestLedger, LedgerEntry
-from lakehouse.lib.ingest.readers import SOURCE_FILE, describe_error, read_landed
+from lakehouse.lib.ingest.readers import SOURCE_FILE, aborted_on_object_like_text, describe_error, read_landed
 from lakehouse.lib.ingest.schema_alignment import RESCUED
 
 INGESTED_AT, BATCH_ID = "_ingested_at", "_batch_id"
 INGESTION_COLUMNS = (RESCUED, SOURCE_FILE, INGESTED_AT, BATCH_ID)
+STATS_COLUMNS = "delta.dataSkippingStatsColumns"
 
 
 @dataclass
@@ -50,7 +56,8 @@ class IngestReport:
         }
         if self.rejected:
             lines = ["| file | reason |", "|---|---|"] + [
-                f"| `{path.rsplit('/', 1)[-1]}` | {reason.replace('|', '/')} |" for path, reason in self.rejected.items()
+                f"| `{unquote(path.rsplit('/', 1)[-1])}` | {reason.replace('|', '/')} |"
+                for path, reason in self.rejected.items()
             ]
             metadata["rejected_files"] = dg.MetadataValue.md("\n".join(lines))
         if self.recovered_batch:
@@ -59,39 +66,36 @@ class IngestReport:
 
 
 def ingest_file_feed(
-    spark: SparkSession, feed: FileFeed, *, table_uri: str, landing_uri: str, ledger: IngestLedger, log=None
+    spark: SparkSession,
+    feed: FileFeed,
+    *,
+    table_uri: str,
+    landing_uri: str,
+    ledger: IngestLedger,
+    scratch_uri: str,
+    log=None,
 ) -> IngestReport:
+    """Ingest the feed's new files; `scratch_uri` is a folder for trial writes when a batch fails."""
     report = IngestReport(feed.name)
-    landed = list_landed_files(spark, landing_uri, feed.file_glob)
+    landed = list_landed_files(spark, landing_uri)
     seq = ledger.last_batch_seq(feed.name) + 1
     if _recover_committed_batch(spark, feed, table_uri, ledger, seq, landed):
         report.recovered_batch = _batch_id(feed, seq)
         seq += 1
     known = ledger.known_files(feed.name)
-    new_files = [f for f in landed if f.path not in known]
+    # Ledgers written before files were recorded by URI hold Hadoop's path string.
+    new_files = [f for f in landed if f.path not in known and f.hadoop_path not in known]
     if not new_files:
         return report
     batch_id = report.batch_id = _batch_id(feed, seq)
     if log:
         log.info(f"{feed.name}: ingesting {len(new_files)} new file(s) as batch {batch_id}")
 
-    rejected = {f.path: "empty file (0 bytes)" for f in new_files if f.size == 0}
-    readable = [f.path for f in new_files if f.size > 0]
+    rejected = _refused_by_name_or_size(feed, new_files)
     target = _target_schema(spark, feed, table_uri)
-    read = read_landed(spark, feed, readable, target)
-    rejected.update(read.rejected)
-    df = read.df
-    try:
-        _append(df, feed, table_uri, batch_id, seq)
-    except Exception:
-        # A file that passed planning can still fail mid-read (a truncated Avro block, say). Find
-        # the unreadable files one by one, refuse them with the reason, and write the rest.
-        unreadable = _unreadable_files(spark, feed, [p for p in readable if p not in rejected], target)
-        if not unreadable:
-            raise
-        rejected.update(unreadable)
-        df = read_landed(spark, feed, [p for p in readable if p not in rejected], target).df
-        _append(df, feed, table_uri, batch_id, seq)
+    batch = [f for f in new_files if f.path not in rejected]
+    append = partial(_append, feed=feed, table_uri=table_uri, batch_id=batch_id, seq=seq)
+    rejected.update(_write_batch(spark, feed, batch, target, append, table_uri=table_uri, scratch_uri=scratch_uri))
 
     counts = _file_counts(spark, table_uri, batch_id)
     entries = [_entry(f, INGESTED, *counts.get(f.path, (0, 0))) for f in new_files if f.path not in rejected]
@@ -108,6 +112,15 @@ def _batch_id(feed: FileFeed, seq: int) -> str:
     return f"{feed.name}-{seq:06d}"
 
 
+def _refused_by_name_or_size(feed: FileFeed, files: list[LandedFile]) -> dict[str, str]:
+    refused = {}
+    for f in files:
+        reason = feed.refusal(f.name) or ("empty file (0 bytes)" if f.size == 0 else None)
+        if reason:
+            refused[f.path] = reason
+    return refused
+
+
 def _target_schema(spark: SparkSession, feed: FileFeed, table_uri: str) -> StructType:
     """The table's current payload schema, or the feed's expected schema before the first batch."""
     table = read_delta_or_none(spark, table_uri)
@@ -116,32 +129,107 @@ def _target_schema(spark: SparkSession, feed: FileFeed, table_uri: str) -> Struc
     return StructType([f for f in table.schema.fields if f.name not in INGESTION_COLUMNS])
 
 
+def _write_batch(
+    spark: SparkSession,
+    feed: FileFeed,
+    files: list[LandedFile],
+    target: StructType,
+    append: Callable[[DataFrame | None], None],
+    *,
+    table_uri: str,
+    scratch_uri: str,
+) -> dict[str, str]:
+    """Append `files` in one commit; returns the files refused on the way.
+
+    If the append fails, the files that fail on their own are refused and the others appended. If none
+    does, the failure is not a file's (the store, say): it is raised, and the next run tries again.
+    """
+    try:
+        return _read_and_append(spark, feed, files, target, append)
+    except Exception:
+        failing = _failing_alone(spark, feed, files, target, table_uri, scratch_uri)
+        if not failing:
+            raise
+        rest = [f for f in files if f.path not in failing]
+        return {**failing, **_read_and_append(spark, feed, rest, target, append)}
+
+
+def _read_and_append(
+    spark: SparkSession,
+    feed: FileFeed,
+    files: list[LandedFile],
+    target: StructType,
+    append: Callable[[DataFrame | None], None],
+) -> dict[str, str]:
+    try:
+        read = read_landed(spark, feed, files, target)
+        append(read.df)
+    except Exception as exc:
+        if not aborted_on_object_like_text(exc):
+            raise
+        # A JSON text started like an object: read the batch again the exact, slower way (see read_landed).
+        # The aborted write leaves files no commit names; VACUUM deletes them.
+        read = read_landed(spark, feed, files, target, variant_texts=True)
+        append(read.df)
+    return read.rejected
+
+
+def _failing_alone(
+    spark: SparkSession, feed: FileFeed, files: list[LandedFile], target: StructType, table_uri: str, scratch_uri: str
+) -> dict[str, str]:
+    """The files that fail when read and written alone, each to a scratch table with the table's schema
+    (so a type the table cannot merge fails too), deleted afterwards."""
+    table = read_delta_or_none(spark, table_uri)
+    failing = {}
+    for f in files:
+        scratch = f"{scratch_uri.rstrip('/')}/{uuid.uuid4().hex}"
+        try:
+            if table is not None:
+                table.limit(0).write.format("delta").save(scratch)
+            _append(read_landed(spark, feed, [f], target, variant_texts=True).df, feed, scratch, "trial", 1)
+        except Exception as exc:
+            failing[f.path] = f"{feed.format} file fails when read and written on its own: {describe_error(exc)}"
+        finally:
+            _delete(spark, scratch)
+    return failing
+
+
+def _delete(spark: SparkSession, uri: str) -> None:
+    path = spark.sparkContext._jvm.org.apache.hadoop.fs.Path(uri)
+    path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).delete(path, True)
+
+
 def _append(df: DataFrame | None, feed: FileFeed, table_uri: str, batch_id: str, seq: int) -> None:
     if df is None:
         return
+    batch = df.withColumn(INGESTED_AT, F.current_timestamp()).withColumn(BATCH_ID, F.lit(batch_id))
     (
-        df.withColumn(INGESTED_AT, F.current_timestamp())
-        .withColumn(BATCH_ID, F.lit(batch_id))
-        .write.format("delta")
+        batch.write.format("delta")
         .mode("append")
         .option("mergeSchema", "true")
         .option("txnAppId", f"bronze/{feed.name}")
         .option("txnVersion", seq)
         .option("userMetadata", batch_id)
+        .option(STATS_COLUMNS, _stats_columns(batch.schema))  # a table property: set when the table is created
         .save(table_uri)
     )
 
 
-def _unreadable_files(spark: SparkSession, feed: FileFeed, paths: list[str], target: StructType) -> dict[str, str]:
-    unreadable = {}
-    for path in paths:
-        try:
-            read = read_landed(spark, feed, [path], target)
-            if read.df is not None:
-                read.df.count()
-        except Exception as exc:
-            unreadable[path] = f"unreadable {feed.format} file: {describe_error(exc)}"
-    return unreadable
+def _stats_columns(schema: StructType, prefix: str = "") -> str:
+    """The numbers and texts, in structs too, as the table property choosing Delta's statistics wants them.
+
+    Not dates and times: Bronze keeps a time past the year 9999 as it arrives (Silver quarantines it), and
+    Delta writes it in the statistics in a form delta-rs cannot parse; delta-rs's datasets then skip the
+    file for any filter on that column. (Binary, nested and boolean values have no statistics to skip by.)
+    """
+    names = []
+    for f in schema.fields:
+        name = prefix + "`" + f.name.replace("`", "``") + "`"
+        if isinstance(f.dataType, StructType):
+            names.append(_stats_columns(f.dataType, f"{name}."))
+        elif isinstance(f.dataType, (NumericType, StringType)):
+            names.append(name)
+    return ",".join(n for n in names if n)
 
 
 def _recover_committed_batch(

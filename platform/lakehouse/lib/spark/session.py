@@ -63,4 +63,8 @@ def local_spark_config(scratch_dir: str | Path, *, driver_memory: str | None = N
         "spark.databricks.delta.properties.defaults.enableChangeDataFeed": "true",
         "spark.databricks.delta.optimizeWrite.enabled": "false",
         "spark.sql.files.ignoreCorruptFiles": "false",
+        # Spark's default, INT96, is read as nanoseconds by delta-rs: years past 2262 or before 1677 fail.
+        "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+        # Landing files come in legacy code pages (windows-1252, ...) that Spark 4's readers refuse by default.
+        "spark.sql.legacy.javaCharsets": "true",
     }
