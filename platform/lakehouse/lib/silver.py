@@ -125,6 +125,9 @@ def silver_steps(tables: Iterable[SilverTable]) -> dict[str, tuple[SilverTable, 
     step no table names is named after its first table."""
     steps: dict[str, list[SilverTable]] = {}
     for derived_alike in shared_derivations(tables):
+        if any(_rules(t, t.payload) != _rules(derived_alike[0], t.payload) for t in derived_alike):
+            raise ValueError(f"{', '.join(_name(t) for t in derived_alike)} are derived alike, so their changes are "
+                             "judged once: their contracts must give their payload the same rules")
         names = {t.step for t in derived_alike}
         if len(names) > 1:
             raise ValueError(f"{', '.join(_name(t) for t in derived_alike)} are derived alike: one step builds them, "
@@ -230,7 +233,7 @@ def _build(
     names = " and ".join(_name(t) for t in tables)
     spec = _change_spec(derivation)
     changes = flag_sequence_conflicts(changes, spec.keys)
-    with evaluate(changes, _rules(tables, changes.columns), spec.keys, names,
+    with evaluate(changes, _rules(derivation, changes.columns), spec.keys, names,
                   kept_aggregates=BatchSummary.aggregates(spec)) as evaluation:
         if not evaluation.identity_holds:  # checked before anything is written
             raise dg.Failure(f"{names}: rows in != out + dropped + quarantined: {evaluation.metadata()}")
@@ -241,10 +244,11 @@ def _build(
     return _Batch(evaluation, increments, started, list(zip(tables, writes)))
 
 
-def _rules(tables: Sequence[SilverTable], columns: Sequence[str]) -> list[Expectation]:
-    """The rules of tables derived alike: built in, their contracts' (once each) and their own."""
-    contracts = {rule.name: rule for table in tables for rule in contract_rules(table.contract, columns)}
-    return [*BUILT_IN_RULES, *contracts.values(), *tables[0].expectations]
+def _rules(table: SilverTable, columns: Sequence[str]) -> list[Expectation]:
+    """The rules of the changes of `table` (and of the tables derived alike, which have the same rules):
+    built in, its contract's for the payload columns the changes have, and its own."""
+    payload = [c for c in table.payload if c in columns]
+    return [*BUILT_IN_RULES, *contract_rules(table.contract, payload), *table.expectations]
 
 
 def _write(
