@@ -6,8 +6,10 @@ import dagster as dg
 import pyarrow.compute as pc
 import pytest
 from deltalake import DeltaTable
+from pyspark.sql.types import StructType
 
 from lakehouse.defs.bronze.kafka_topics import KAFKA_FEEDS, bronze_kafka_asset
+from lakehouse.lib.ingest.kafka_stream import TABLE_SCHEMA
 from lakehouse.lib.kafka.cluster import KafkaCluster
 from lakehouse.sources.event_producer import produce_events
 
@@ -58,6 +60,9 @@ def test_each_run_ingests_exactly_what_arrived_even_across_a_broker_restart(kafk
     assert ingested(materialize(spark_resource, storage, kafka)) == {f.table: first.delivered[f.topic] for f in KAFKA_FEEDS}
     rows = offsets_by_topic(lake_root)
     assert {topic: len(r) for topic, r in rows.items()} == dict(first.delivered)
+    # What a consumer reads as empty before the first record is what the records are written as.
+    written = spark_resource.spark_session.read.format("delta").load(str(table(lake_root, KAFKA_FEEDS[0]).table_uri))
+    assert written.schema.simpleString() == StructType.fromDDL(TABLE_SCHEMA).simpleString()
     assert all(len(set(r)) == len(r) for r in rows.values())
 
     sample = table(lake_root, KAFKA_FEEDS[0]).to_pyarrow_table().to_pylist()[0]

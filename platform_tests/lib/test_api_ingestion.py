@@ -2,10 +2,11 @@
 
 import dagster as dg
 import pytest
+from pyspark.sql.types import StructType
 
 from lakehouse.defs.bronze.fx_rates import FX_RATES_SCHEMA, fx_rates
 from lakehouse.lib.fx_rates_api import FxRatesApi
-from lakehouse.lib.ingest.api_ingestion import ingest_api_pages
+from lakehouse.lib.ingest.api_ingestion import ingest_api_pages, table_schema
 from lakehouse.lib.paginated_api import ApiUnavailable
 from lakehouse.sources.fx_api import serve_fx_api
 
@@ -31,6 +32,9 @@ def test_flaky_api_is_read_completely_once(spark, storage):
     keys = stored_keys(spark, uri)
     assert report.rows == expected == len(keys) == len(set(keys))
     assert report.pages == -(-expected // 25)
+    # What a consumer reads as empty before the first page is what the pages are written as.
+    written = spark.read.format("delta").load(uri).schema
+    assert written.simpleString() == StructType.fromDDL(table_schema(FX_RATES_SCHEMA)).simpleString()
 
 
 def test_outage_mid_pagination_resumes_from_the_stored_cursor(spark, storage):

@@ -44,3 +44,12 @@ def test_the_tables_of_a_step_are_partitioned_alike():
     days = silver_table("days", step="mixed", partition_by=("event_date",), partitions_def=daily_event_partitions())
     with pytest.raises(ValueError, match="partitioned alike"):
         silver_steps([days, silver_table("whole", changes=derive_stores, step="mixed")])
+
+
+def test_tables_derived_alike_must_have_contracts_that_judge_their_changes_alike():
+    current = silver_table("current")
+    assert names(silver_steps([current, SilverTable(**{**vars(current), "name": "copy"})])) == {
+        "current": ["current", "copy"]}
+    stricter = SilverTable(**{**vars(current), "name": "stricter", "contract": c.OrderLine})
+    with pytest.raises(ValueError, match="same rules"):
+        silver_steps([current, stricter])

@@ -328,10 +328,11 @@ def _values(alias: str, columns: Sequence[str]) -> dict[str, Column]:
 
 def _last_commit_stats(uri: str) -> MergeStats:
     last = last_commit(uri)
-    metrics = last["operationMetrics"]
+    # A MERGE of nothing into a table it just created commits nothing: the last commit is the creation.
+    metrics = last.get("operationMetrics") or {}
     return MergeStats(
         version=last["version"],
-        rows_inserted=int(metrics["numTargetRowsInserted"]),
-        rows_updated=int(metrics["numTargetRowsUpdated"]),
-        rows_deleted=int(metrics["numTargetRowsDeleted"]),
+        rows_inserted=int(metrics.get("numTargetRowsInserted", 0)),
+        rows_updated=int(metrics.get("numTargetRowsUpdated", 0)),
+        rows_deleted=int(metrics.get("numTargetRowsDeleted", 0)),
     )

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 import deltalake
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql.types import StructType
 
 from lakehouse.lib.delta_tables import table_properties
 
 PROGRESS_PROPERTY = "lakehouse.progress"
 CHANGE_COLUMNS = ("_change_type", "_commit_version", "_commit_timestamp")
+NOT_WRITTEN = -1  # the version of a source table that does not exist yet
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,10 @@ def committed_progress(consumer_uri: str) -> dict[str, int]:
 
 
 def record_progress(spark: SparkSession, consumer_uri: str, increments: list[Increment]) -> None:
-    progress = json.dumps({i.source_uri: i.to_version for i in increments}, sort_keys=True)
+    """Records how far the consumer read each source; a source not written yet is left out, so the run
+    that first finds it reads it whole."""
+    progress = json.dumps({i.source_uri: i.to_version for i in increments if i.to_version != NOT_WRITTEN},
+                          sort_keys=True)
     spark.sql(f"ALTER TABLE delta.`{consumer_uri}` SET TBLPROPERTIES ('{PROGRESS_PROPERTY}' = '{progress}')")
 
 
@@ -72,3 +77,8 @@ def read_as_of(spark: SparkSession, source_uri: str, version: int | None) -> Inc
     version = deltalake.DeltaTable(source_uri).version() if version is None else version
     rows = spark.read.format("delta").option("versionAsOf", version).load(source_uri)
     return Increment(source_uri, None, version, rows)
+
+
+def read_not_written(spark: SparkSession, source_uri: str, schema: StructType) -> Increment:
+    """A source table that has not been written yet (its source delivered nothing so far) reads as empty."""
+    return Increment(source_uri, None, NOT_WRITTEN, spark.createDataFrame([], schema))

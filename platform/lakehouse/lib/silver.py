@@ -35,6 +35,7 @@ from functools import partial
 import dagster as dg
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.types import StructType
 
 from lakehouse.lib.cdc_merge import (
     BatchSummary,
@@ -47,11 +48,13 @@ from lakehouse.lib.cdc_merge import (
 )
 from lakehouse.lib.delta_metadata import delta_table_metadata
 from lakehouse.lib.incremental import (
+    NOT_WRITTEN,
     Increment,
     committed_progress,
     forget_progress,
     read_as_of,
     read_increment,
+    read_not_written,
     record_progress,
 )
 from lakehouse.lib.partitions import DAYS_APPLIED, days_applied, days_predicate, describe_days, run_days
@@ -61,7 +64,7 @@ from lakehouse.lib.quality.event_log import TableEvent, append_event, event_log_
 from lakehouse.lib.quality.expectations import Evaluation, Expectation, evaluate
 from lakehouse.lib.quality.quarantine import append_quarantine, quarantine_uri, replace_quarantine
 from lakehouse.lib.spark.threads import side_by_side
-from lakehouse.lib.storage import LakehouseStorage, join_uri
+from lakehouse.lib.storage import LakehouseStorage, exists, join_uri
 from lakehouse.transforms.cdc import (
     CHANGE_COLUMNS,
     EVENT_TS,
@@ -82,6 +85,10 @@ BUILT_IN_RULES = (
     Expectation("unambiguous_sequence", f"NOT {SEQUENCE_CONFLICT}", "warn",
                 "no other change of the key has the same sequence and other content (the greater image wins)"),
 )
+
+
+# The schema of a source table, for reading one that does not exist yet as empty.
+SourceSchema = Callable[[dg.AssetKey], StructType]
 
 
 def silver_key(name: str) -> dg.AssetKey:
@@ -125,6 +132,9 @@ def silver_steps(tables: Iterable[SilverTable]) -> dict[str, tuple[SilverTable, 
     step no table names is named after its first table."""
     steps: dict[str, list[SilverTable]] = {}
     for derived_alike in shared_derivations(tables):
+        if any(_rules(t, t.payload) != _rules(derived_alike[0], t.payload) for t in derived_alike):
+            raise ValueError(f"{', '.join(_name(t) for t in derived_alike)} are derived alike, so their changes are "
+                             "judged once: their contracts must give their payload the same rules")
         names = {t.step for t in derived_alike}
         if len(names) > 1:
             raise ValueError(f"{', '.join(_name(t) for t in derived_alike)} are derived alike: one step builds them, "
@@ -167,7 +177,7 @@ class _Batch:
 
 def materialize_silver(
     context: dg.AssetExecutionContext, spark: SparkSession, storage: LakehouseStorage,
-    tables: Sequence[SilverTable], full_refresh: bool,
+    tables: Sequence[SilverTable], full_refresh: bool, source_schema: SourceSchema,
 ) -> Iterator[dg.MaterializeResult]:
     """Materializes the `tables` of one step (see `silver_steps`). Tables derived alike that have folded
     in the same source versions (normally all) read, derive and evaluate their changes once, as one
@@ -184,7 +194,7 @@ def materialize_silver(
             by_progress.setdefault(tuple(sorted(progress.items())), []).append(table)
         batches += [(same, dict(progress)) for progress, same in by_progress.items()]
     started = datetime.now(timezone.utc)
-    built = side_by_side(spark, [partial(_build, spark, storage, same, progress, days, full_refresh)
+    built = side_by_side(spark, [partial(_build, spark, storage, source_schema, same, progress, days, full_refresh)
                                  for same, progress in batches])
     failures: list[tuple[SilverTable, Evaluation | None, BaseException]] = []
     for (same, _), batch in zip(batches, built):
@@ -208,8 +218,8 @@ def materialize_silver(
 
 
 def _build(
-    spark: SparkSession, storage: LakehouseStorage, tables: Sequence[SilverTable], progress: Mapping[str, int],
-    days: tuple[date, date] | None, full_refresh: bool,
+    spark: SparkSession, storage: LakehouseStorage, source_schema: SourceSchema, tables: Sequence[SilverTable],
+    progress: Mapping[str, int], days: tuple[date, date] | None, full_refresh: bool,
 ) -> _Batch:
     """Reads, derives and evaluates the changes of `tables` (derived alike, same progress), then writes
     them to each table, side by side."""
@@ -218,11 +228,15 @@ def _build(
     # A run over days reads its sources as far as the incremental runs have: rows Bronze added since
     # are the next incremental run's to apply (and to quarantine, once).
     read = read_as_of if days else read_increment
-    increments = {
-        name: read(spark, storage.table_uri(source), progress.get(storage.table_uri(source)))
-        for name, source in derivation.sources.items()
-    }
-    lookups = {name: spark.read.format("delta").load(storage.table_uri(key)) for name, key in derivation.lookups.items()}
+
+    def source(key: dg.AssetKey, version: int | None) -> Increment:
+        uri = storage.table_uri(key)
+        # Not written yet: its feed delivered nothing so far, or no broker is configured. A table that
+        # exists and cannot be read is an error, not an empty source.
+        return read(spark, uri, version) if exists(uri) else read_not_written(spark, uri, source_schema(key))
+
+    increments = {name: source(key, progress.get(storage.table_uri(key))) for name, key in derivation.sources.items()}
+    lookups = {name: source(key, None).rows for name, key in derivation.lookups.items()}
     changes = derivation.changes(**{name: inc.rows for name, inc in increments.items()}, **lookups)
     rewritten = days_predicate(derivation.day_column, days) if days else None
     if rewritten:
@@ -230,7 +244,7 @@ def _build(
     names = " and ".join(_name(t) for t in tables)
     spec = _change_spec(derivation)
     changes = flag_sequence_conflicts(changes, spec.keys)
-    with evaluate(changes, _rules(tables, changes.columns), spec.keys, names,
+    with evaluate(changes, _rules(derivation, changes.columns), spec.keys, names,
                   kept_aggregates=BatchSummary.aggregates(spec)) as evaluation:
         if not evaluation.identity_holds:  # checked before anything is written
             raise dg.Failure(f"{names}: rows in != out + dropped + quarantined: {evaluation.metadata()}")
@@ -241,10 +255,11 @@ def _build(
     return _Batch(evaluation, increments, started, list(zip(tables, writes)))
 
 
-def _rules(tables: Sequence[SilverTable], columns: Sequence[str]) -> list[Expectation]:
-    """The rules of tables derived alike: built in, their contracts' (once each) and their own."""
-    contracts = {rule.name: rule for table in tables for rule in contract_rules(table.contract, columns)}
-    return [*BUILT_IN_RULES, *contracts.values(), *tables[0].expectations]
+def _rules(table: SilverTable, columns: Sequence[str]) -> list[Expectation]:
+    """The rules of the changes of `table` (and of the tables derived alike, which have the same rules):
+    built in, its contract's for the payload columns the changes have, and its own."""
+    payload = [c for c in table.payload if c in columns]
+    return [*BUILT_IN_RULES, *contract_rules(table.contract, payload), *table.expectations]
 
 
 def _write(
@@ -264,12 +279,11 @@ def _write(
     kept = evaluation.kept.select(*table.payload, *CHANGE_COLUMNS)
     if rewritten:
         stats = replace_scd1_partitions(spark, target, kept, _change_spec(table), rewritten)
-    elif evaluation.rows_out or full_refresh:
+    elif evaluation.rows_out or full_refresh or not DeltaTable.isDeltaTable(spark, target):
+        # A first run creates the table even when nothing of its sources is applicable yet.
         stats = _apply(spark, storage, table, target, kept, summary, full_refresh)
     else:
         stats = None
-    if not DeltaTable.isDeltaTable(spark, target):
-        raise dg.Failure(f"{_name(table)}: its Bronze sources have no applicable rows yet")
     if not rewritten:
         # A rebuild of some days applied only those days: the next unpartitioned run still applies
         # everything added since the last one (idempotently).
@@ -291,8 +305,7 @@ def _report(
         evaluation, table=_name(table), run_id=context.run.run_id, delta_version=stats.version if stats else None,
         started_at=batch.started, finished_at=finished,
     ))
-    sources = {f"source/{name}": f"v{inc.from_version}..v{inc.to_version}" if inc.from_version is not None
-               else f"full at v{inc.to_version}" for name, inc in increments.items()}
+    sources = {f"source/{name}": _describe_read(inc) for name, inc in increments.items()}
     return dg.MaterializeResult(asset_key=table.key, metadata={
         **delta_table_metadata(target, table_name=_name(table)),
         "dagster/column_schema": column_schema(table.contract),
@@ -301,6 +314,14 @@ def _report(
         **_write_metadata(stats, days),
         **({} if applied_days is None else {DAYS_APPLIED: dg.MetadataValue.json(applied_days)}),
     })
+
+
+def _describe_read(increment: Increment) -> str:
+    if increment.to_version == NOT_WRITTEN:
+        return "not written yet (read as empty)"
+    if increment.from_version is None:
+        return f"full at v{increment.to_version}"
+    return f"v{increment.from_version}..v{increment.to_version}"
 
 
 def _first_line(error: BaseException) -> str:

@@ -27,6 +27,11 @@ def filesystem_for(uri: str) -> tuple[AbstractFileSystem, str]:
     return fsspec.core.url_to_fs(f"{_FSSPEC_SCHEMES.get(scheme, scheme)}{separator}{rest}" if separator else uri)
 
 
+def exists(uri: str) -> bool:
+    filesystem, path = filesystem_for(uri)
+    return filesystem.exists(path)
+
+
 def write_bytes(uri: str, content: bytes) -> None:
     filesystem, path = filesystem_for(uri)
     filesystem.makedirs(path.rsplit("/", 1)[0], exist_ok=True)

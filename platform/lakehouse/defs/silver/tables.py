@@ -5,14 +5,16 @@ from datetime import timedelta
 
 import dagster as dg
 from dagster_pyspark import LazyPySparkResource
+from pyspark.sql.types import StructType
 
 from lakehouse.defs.silver import contracts as c
-from lakehouse.defs.silver.stream_sources import KAFKA_BRONZE_KEYS, kafka_bronze, without_missing_streams
+from lakehouse.defs.bronze.schemas import bronze_table_schema
+from lakehouse.defs.silver.stream_sources import KAFKA_BRONZE_KEYS, kafka_bronze
 from lakehouse.lib import step_order
 from lakehouse.lib.automation import STREAMED_FRESHNESS, silver_automation
 from lakehouse.lib.partitions import DAY_PARTITIONED_TAG, daily_event_partitions
 from lakehouse.lib.quality.checks import contract_checks, freshness_check, referential_integrity_check
-from lakehouse.lib.quality.contracts import column_schema, contract_owner
+from lakehouse.lib.quality.contracts import column_schema, contract_owner, spark_schema
 from lakehouse.lib.quality.expectations import Expectation
 from lakehouse.lib.silver import SilverTable, materialize_silver, silver_key, silver_steps
 from lakehouse.lib.storage import LakehouseStorage
@@ -168,6 +170,12 @@ SILVER_TABLES = (
 )
 
 
+def source_schema(key: dg.AssetKey) -> StructType:
+    """The schema of a Silver table's source (Bronze, or Silver), for reading it before it exists."""
+    silver = {table.key: table for table in SILVER_TABLES}
+    return spark_schema(silver[key].contract) if key in silver else bronze_table_schema(key)
+
+
 class SilverConfig(dg.Config):
     full_refresh: bool = False  # rebuild from the whole of Bronze instead of what it added since the last run
 
@@ -214,8 +222,7 @@ def silver_step(step: str, tables: tuple[SilverTable, ...]) -> dg.AssetsDefiniti
                 storage: LakehouseStorage) -> Iterator[dg.MaterializeResult]:
         session = spark.spark_session
         selected = [t for t in tables if t.key in context.selected_asset_keys]
-        yield from materialize_silver(context, session, storage, without_missing_streams(selected, session, storage),
-                                      config.full_refresh)
+        yield from materialize_silver(context, session, storage, selected, config.full_refresh, source_schema)
 
     return _silver
 

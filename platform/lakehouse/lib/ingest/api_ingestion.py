@@ -25,6 +25,12 @@ CURSOR, NEXT_CURSOR, PAGE_SEQ = "_cursor", "_next_cursor", "_page_seq"
 INGESTED_AT, BATCH_ID = "_ingested_at", "_batch_id"
 
 
+def table_schema(expected_schema: str) -> str:
+    """An API's Bronze table before its first page (DDL): the records' fields, then the page's bookkeeping."""
+    return (f"{expected_schema}, {RESCUED} string, {CURSOR} string, {NEXT_CURSOR} string, {PAGE_SEQ} bigint, "
+            f"{INGESTED_AT} timestamp, {BATCH_ID} string")
+
+
 @dataclass(frozen=True)
 class ResumePoint:
     page_seq: int = 0

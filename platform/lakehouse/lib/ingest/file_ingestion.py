@@ -34,6 +34,15 @@ from lakehouse.lib.ingest.schema_alignment import RESCUED
 INGESTED_AT, BATCH_ID = "_ingested_at", "_batch_id"
 INGESTION_COLUMNS = (RESCUED, SOURCE_FILE, INGESTED_AT, BATCH_ID)
 STATS_COLUMNS = "delta.dataSkippingStatsColumns"
+# Binary files are stored as facts about the file plus its bytes, whatever the feed declares.
+BINARY_SCHEMA = "file_path string, size_bytes bigint, modified_at timestamp, sha256 string, content_type string, content binary"
+
+
+def table_schema(feed: FileFeed) -> StructType:
+    """A feed's Bronze table before its first batch: the types its source promises, then the ingestion columns."""
+    payload = StructType.fromDDL(BINARY_SCHEMA) if feed.format == "binaryFile" else feed.schema
+    ingestion = StructType.fromDDL(f"{RESCUED} string, {SOURCE_FILE} string, {INGESTED_AT} timestamp, {BATCH_ID} string")
+    return StructType([*payload.fields, *ingestion.fields])
 
 
 @dataclass

@@ -21,6 +21,9 @@ from pyspark.sql import functions as F
 
 INGESTED_AT, BATCH_ID = "_ingested_at", "_batch_id"
 KAFKA_COLUMNS = ("topic", "partition", "offset", "timestamp", "timestampType")
+# A Kafka Bronze table: the record as received, where in the topic it was, and which run took it.
+TABLE_SCHEMA = ("key string, value string, topic string, partition int, offset bigint, timestamp timestamp, "
+                f"timestampType int, {INGESTED_AT} timestamp, {BATCH_ID} string")
 
 
 @dataclass
