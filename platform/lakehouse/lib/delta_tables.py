@@ -9,6 +9,10 @@ import pyarrow as pa
 from delta.tables import DeltaTable
 from deltalake.exceptions import CommitFailedError
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.types import NumericType, StringType, StructType
+
+# The table property choosing the columns Delta keeps min/max statistics of (Spark and delta-rs honour it).
+STATS_COLUMNS = "delta.dataSkippingStatsColumns"
 
 
 def read_delta_or_none(spark: SparkSession, uri: str) -> DataFrame | None:
@@ -58,3 +62,20 @@ def append_rows(uri: str, rows: pa.Table, **options: Any) -> None:
             table.vacuum(dry_run=False)
         except CommitFailedError:
             pass  # another writer committed in between; the rows are appended all the same, a later round compacts
+
+
+def stats_columns_without_times(schema: StructType, prefix: str = "") -> str:
+    """The numbers and texts, in structs too, as the table property choosing Delta's statistics wants them.
+
+    Not dates and times: Bronze and the quarantines keep a time past the year 9999 as it arrived, and
+    Delta writes it in the statistics in a form delta-rs cannot parse ("+248073-08-08"): it then fails
+    to read the table or skips the file. (Binary, nested and boolean values have no statistics to skip by.)
+    """
+    names = []
+    for f in schema.fields:
+        name = prefix + "`" + f.name.replace("`", "``") + "`"
+        if isinstance(f.dataType, StructType):
+            names.append(stats_columns_without_times(f.dataType, f"{name}."))
+        elif isinstance(f.dataType, (NumericType, StringType)):
+            names.append(name)
+    return ",".join(n for n in names if n)

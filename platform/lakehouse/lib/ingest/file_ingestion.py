@@ -22,9 +22,9 @@ from urllib.parse import unquote
 import dagster as dg
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import NumericType, StringType, StructType
+from pyspark.sql.types import StructType
 
-from lakehouse.lib.delta_tables import read_delta_or_none
+from lakehouse.lib.delta_tables import STATS_COLUMNS, read_delta_or_none, stats_columns_without_times
 from lakehouse.lib.ingest.feeds import FileFeed
 from lakehouse.lib.ingest.landing import LandedFile, list_landed_files
 from lakehouse.lib.ingest.ledger import INGESTED, REJECTED, IngestLedger, LedgerEntry
@@ -33,7 +33,6 @@ from lakehouse.lib.ingest.schema_alignment import RESCUED
 
 INGESTED_AT, BATCH_ID = "_ingested_at", "_batch_id"
 INGESTION_COLUMNS = (RESCUED, SOURCE_FILE, INGESTED_AT, BATCH_ID)
-STATS_COLUMNS = "delta.dataSkippingStatsColumns"
 # Binary files are stored as facts about the file plus its bytes, whatever the feed declares.
 BINARY_SCHEMA = "file_path string, size_bytes bigint, modified_at timestamp, sha256 string, content_type string, content binary"
 
@@ -219,26 +218,9 @@ def _append(df: DataFrame | None, feed: FileFeed, table_uri: str, batch_id: str,
         .option("txnAppId", f"bronze/{feed.name}")
         .option("txnVersion", seq)
         .option("userMetadata", batch_id)
-        .option(STATS_COLUMNS, _stats_columns(batch.schema))  # a table property: set when the table is created
+        .option(STATS_COLUMNS, stats_columns_without_times(batch.schema))  # a table property: set when the table is created
         .save(table_uri)
     )
-
-
-def _stats_columns(schema: StructType, prefix: str = "") -> str:
-    """The numbers and texts, in structs too, as the table property choosing Delta's statistics wants them.
-
-    Not dates and times: Bronze keeps a time past the year 9999 as it arrives (Silver quarantines it), and
-    Delta writes it in the statistics in a form delta-rs cannot parse; delta-rs's datasets then skip the
-    file for any filter on that column. (Binary, nested and boolean values have no statistics to skip by.)
-    """
-    names = []
-    for f in schema.fields:
-        name = prefix + "`" + f.name.replace("`", "``") + "`"
-        if isinstance(f.dataType, StructType):
-            names.append(_stats_columns(f.dataType, f"{name}."))
-        elif isinstance(f.dataType, (NumericType, StringType)):
-            names.append(name)
-    return ",".join(n for n in names if n)
 
 
 def _recover_committed_batch(

@@ -1,7 +1,9 @@
 """Quarantine tables: rows held back by `quarantine` expectations, one Delta table per source table.
 
 A quarantined row keeps its original columns plus `_rule` (the names of every rule it failed),
-`_reason` and `_quarantined_at`, so it can be inspected, fixed upstream and replayed.
+`_reason` and `_quarantined_at`, so it can be inspected, fixed upstream and replayed. Its times are
+kept as received, however implausible, so the tables keep no statistics on times (see
+`stats_columns_without_times`).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import dagster as dg
 import deltalake
 
-from lakehouse.lib.delta_tables import append_rows
+from lakehouse.lib.delta_tables import STATS_COLUMNS, append_rows, stats_columns_without_times
 from lakehouse.lib.quality.expectations import Evaluation
 from lakehouse.lib.storage import LakehouseStorage, join_uri
 
@@ -39,6 +41,7 @@ def append_quarantine(evaluation: Evaluation, uri: str, *, batch: str, batch_ver
     # The contract may gain nullable columns; older quarantined rows keep theirs as NULL.
     append_rows(
         uri, evaluation.quarantined.toArrow(), schema_mode="merge",
+        configuration={STATS_COLUMNS: stats_columns_without_times(evaluation.quarantined.schema)},  # on creation
         commit_properties=deltalake.CommitProperties(app_transactions=[deltalake.Transaction(batch, batch_version)]),
     )
 
@@ -50,7 +53,8 @@ def replace_quarantine(evaluation: Evaluation, uri: str, where: str | None = Non
     """
     if not (evaluation.rows_quarantined or deltalake.DeltaTable.is_deltatable(uri)):
         return
-    writer = evaluation.quarantined.write.format("delta").mode("overwrite")
+    rows = evaluation.quarantined
+    writer = rows.write.format("delta").mode("overwrite").option(STATS_COLUMNS, stats_columns_without_times(rows.schema))
     if where is None:
         writer.option("overwriteSchema", "true").save(uri)
     else:  # Delta refuses a schema overwrite with replaceWhere; the contract may have gained columns
