@@ -12,5 +12,6 @@ with ordered as (
 
 select *
 from ordered
-where version_number > 1
+where
+    version_number > 1
     and (previous_valid_to is null or valid_from < previous_valid_to)

@@ -3,7 +3,9 @@
 -- revenue is missing.
 with from_facts as (
 
-    select order_date, sum(order_amount_eur) as revenue_eur
+    select
+        order_date,
+        sum(order_amount_eur) as revenue_eur
     from {{ ref('fact_orders') }}
     where not is_cancelled
     group by order_date
@@ -16,6 +18,7 @@ select
     kpi_daily.revenue_eur as kpi_revenue_eur
 from from_facts
 left join {{ ref('kpi_daily') }} as kpi_daily
-    on kpi_daily.date_day = from_facts.order_date
-where kpi_daily.date_day is null
+    on from_facts.order_date = kpi_daily.date_day
+where
+    kpi_daily.date_day is null
     or abs(kpi_daily.revenue_eur - coalesce(from_facts.revenue_eur, 0)) > 0.000001

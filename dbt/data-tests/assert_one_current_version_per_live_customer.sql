@@ -2,7 +2,9 @@
 -- Every live customer has exactly one current version in dim_customer, and deleted ones none.
 with current_versions as (
 
-    select customer_id, count(*) as current_versions
+    select
+        customer_id,
+        count(*) as current_versions
     from {{ ref('dim_customer') }}
     where is_current
     group by customer_id
@@ -14,7 +16,8 @@ select
     current_versions.current_versions
 from {{ ref('stg_customers') }} as live
 full outer join current_versions
-    on current_versions.customer_id = live.customer_id
-where live.customer_id is null
+    on live.customer_id = current_versions.customer_id
+where
+    live.customer_id is null
     or current_versions.customer_id is null
     or current_versions.current_versions <> 1

@@ -17,6 +17,7 @@ select
     line_totals.net_amount
 from {{ ref('fact_orders') }} as fact_orders
 left join line_totals
-    on line_totals.order_id = fact_orders.order_id
-where fact_orders.order_amount <> coalesce(line_totals.net_amount, 0)
+    on fact_orders.order_id = line_totals.order_id
+where
+    fact_orders.order_amount <> coalesce(line_totals.net_amount, 0)
     or abs(coalesce(fact_orders.order_amount_eur, 0) - coalesce(line_totals.net_amount_eur, 0)) > 0.000001

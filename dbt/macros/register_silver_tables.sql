@@ -5,7 +5,7 @@
   instead, and Databricks finds the tables in Unity Catalog: nothing to do there.
 #}
 {% macro register_silver_tables() %}
-  {{ return(adapter.dispatch('register_silver_tables')()) }}
+    {{ return(adapter.dispatch('register_silver_tables')()) }}
 {% endmacro %}
 
 {% macro default__register_silver_tables() %}
@@ -15,13 +15,13 @@
 {% endmacro %}
 
 {% macro spark__register_silver_tables() %}
-  {% if execute %}
-    {% for source in graph.sources.values() if source.source_name == 'silver' %}
-      {% do run_query('create schema if not exists ' ~ source.schema) %}
+    {% if execute %}
+        {% for source in graph.sources.values() if source.source_name == 'silver' %}
+            {% do run_query('create schema if not exists ' ~ source.schema) %}
       {% do run_query(
         'create table if not exists ' ~ source.schema ~ '.' ~ source.identifier
         ~ " using delta location '" ~ source.meta.delta_table_path ~ "'"
       ) %}
-    {% endfor %}
-  {% endif %}
+        {% endfor %}
+    {% endif %}
 {% endmacro %}

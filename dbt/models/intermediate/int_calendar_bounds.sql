@@ -32,5 +32,6 @@ select
     first_active_day,
     last_active_day,
     cast({{ dbt.date_trunc('year', 'first_calendar_day') }} as date) as first_day,
-    cast({{ dbt.dateadd('day', -1, dbt.dateadd('year', 1, dbt.date_trunc('year', 'last_calendar_day'))) }} as date) as last_day
+    cast({{ dbt.dateadd('day', -1, dbt.dateadd('year', 1, dbt.date_trunc('year', 'last_calendar_day'))) }} as date)
+        as last_day
 from calendar_span

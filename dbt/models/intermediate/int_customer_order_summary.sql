@@ -3,7 +3,8 @@
 with orders as (
 
     select * from {{ ref('int_orders_priced') }}
-    where not is_cancelled
+    where
+        not is_cancelled
         and customer_id is not null
 
 ),
@@ -43,5 +44,6 @@ select
     channels.channel as preferred_channel
 from totals
 left join channels
-    on channels.customer_id = totals.customer_id
-    and channels.channel_rank = 1
+    on
+        totals.customer_id = channels.customer_id
+        and channels.channel_rank = 1

@@ -7,7 +7,8 @@ with order_days as (
         order_date,
         currency
     from {{ ref('stg_orders') }}
-    where order_date is not null
+    where
+        order_date is not null
         and currency is not null
 
 ),
@@ -46,8 +47,9 @@ ranked as (
         ) as recency
     from order_days
     inner join rates
-        on rates.currency = order_days.currency
-        and rates.rate_date <= order_days.order_date
+        on
+            order_days.currency = rates.currency
+            and order_days.order_date >= rates.rate_date
 
 )
 

@@ -2,7 +2,11 @@
 -- before its customer's first recorded version belongs to that first version.
 with orders as (
 
-    select order_id, customer_id, ordered_at from {{ ref('stg_orders') }}
+    select
+        order_id,
+        customer_id,
+        ordered_at
+    from {{ ref('stg_orders') }}
 
 ),
 
@@ -14,7 +18,9 @@ versions as (
 
 first_versions as (
 
-    select customer_id, min(valid_from) as first_valid_from
+    select
+        customer_id,
+        min(valid_from) as first_valid_from
     from versions
     group by customer_id
 
@@ -28,9 +34,10 @@ valid_at_order as (
         versions.version_sequence
     from orders
     inner join versions
-        on versions.customer_id = orders.customer_id
-        and versions.valid_from <= orders.ordered_at
-        and (versions.valid_to is null or orders.ordered_at < versions.valid_to)
+        on
+            orders.customer_id = versions.customer_id
+            and orders.ordered_at >= versions.valid_from
+            and (versions.valid_to is null or orders.ordered_at < versions.valid_to)
 
 ),
 
@@ -42,18 +49,22 @@ before_first_version as (
         versions.version_sequence
     from orders
     inner join first_versions
-        on first_versions.customer_id = orders.customer_id
-        and orders.ordered_at < first_versions.first_valid_from
+        on
+            orders.customer_id = first_versions.customer_id
+            and orders.ordered_at < first_versions.first_valid_from
     inner join versions
-        on versions.customer_id = first_versions.customer_id
-        and versions.valid_from = first_versions.first_valid_from
+        on
+            first_versions.customer_id = versions.customer_id
+            and first_versions.first_valid_from = versions.valid_from
 
 )
 
-select order_id, {{ customer_key('customer_id', 'version_sequence') }} as customer_key
+select
+    order_id, {{ customer_key('customer_id', 'version_sequence') }} as customer_key
 from valid_at_order
 
 union all
 
-select order_id, {{ customer_key('customer_id', 'version_sequence') }} as customer_key
+select
+    order_id, {{ customer_key('customer_id', 'version_sequence') }} as customer_key
 from before_first_version

@@ -33,7 +33,7 @@ priced as (
         cast(lines.quantity * lines.unit_price * (1 - lines.discount) as decimal(18, 2)) as net_amount
     from lines
     inner join orders
-        on orders.order_id = lines.order_id
+        on lines.order_id = orders.order_id
 
 )
 
@@ -43,5 +43,6 @@ select
     cast(priced.net_amount as double) / fx.units_per_eur as net_amount_eur
 from priced
 left join fx
-    on fx.order_date = priced.order_date
-    and fx.currency = priced.currency
+    on
+        priced.order_date = fx.order_date
+        and priced.currency = fx.currency

@@ -47,7 +47,8 @@ select
     end as order_amount_eur
 from orders
 left join line_totals
-    on line_totals.order_id = orders.order_id
+    on orders.order_id = line_totals.order_id
 left join fx
-    on fx.order_date = orders.order_date
-    and fx.currency = orders.currency
+    on
+        orders.order_date = fx.order_date
+        and orders.currency = fx.currency

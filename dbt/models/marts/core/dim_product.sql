@@ -22,4 +22,4 @@ select
     suppliers.supplier_country
 from products
 left join suppliers
-    on suppliers.supplier_id = products.supplier_id
+    on products.supplier_id = suppliers.supplier_id

@@ -31,4 +31,4 @@ select
     lines.net_amount_eur
 from lines
 inner join orders
-    on orders.order_id = lines.order_id
+    on lines.order_id = orders.order_id

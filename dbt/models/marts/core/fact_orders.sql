@@ -30,4 +30,4 @@ select
     orders.order_amount_eur
 from orders
 left join customer_versions
-    on customer_versions.order_id = orders.order_id
+    on orders.order_id = customer_versions.order_id

@@ -32,7 +32,7 @@ ordering_customers as (
     select orders.*
     from orders
     inner join customers
-        on customers.customer_id = orders.customer_id
+        on orders.customer_id = customers.customer_id
 
 ),
 
@@ -47,7 +47,8 @@ scored as (
 
     select
         ordering_customers.customer_id,
-        cast({{ dbt.datediff('ordering_customers.last_order_date', 'as_of.as_of_date', 'day') }} as integer) as recency_days,
+        cast({{ dbt.datediff('ordering_customers.last_order_date', 'as_of.as_of_date', 'day') }} as integer)
+            as recency_days,
         -- Scores 1-5 (5 best) from the share of customers at or below the value: equal values
         -- share a score, so the scores do not depend on row order (or on the engine).
         {{ quintile_score('ordering_customers.last_order_date') }} as recency_score,
@@ -86,8 +87,8 @@ select
     end as rfm_segment
 from customers
 left join orders
-    on orders.customer_id = customers.customer_id
+    on customers.customer_id = orders.customer_id
 left join sessions
-    on sessions.customer_id = customers.customer_id
+    on customers.customer_id = sessions.customer_id
 left join scored
-    on scored.customer_id = customers.customer_id
+    on customers.customer_id = scored.customer_id

@@ -47,4 +47,4 @@ select
     coalesce(active_customers.active_customers, 0) as active_customers
 from monthly
 left join active_customers
-    on active_customers.month_start = monthly.month_start
+    on monthly.month_start = active_customers.month_start

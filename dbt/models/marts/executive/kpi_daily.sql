@@ -15,7 +15,10 @@ sessions as (
 
 customers as (
 
-    select customer_id, first_order_date from {{ ref('int_customer_order_summary') }}
+    select
+        customer_id,
+        first_order_date
+    from {{ ref('int_customer_order_summary') }}
 
 ),
 
@@ -33,7 +36,7 @@ daily_orders as (
         end) as new_customers
     from orders
     left join customers
-        on customers.customer_id = orders.customer_id
+        on orders.customer_id = customers.customer_id
     group by orders.order_date
 
 ),
@@ -51,7 +54,10 @@ daily_sessions as (
 
 active_span as (
 
-    select first_active_day, last_active_day from {{ ref('int_calendar_bounds') }}
+    select
+        first_active_day,
+        last_active_day
+    from {{ ref('int_calendar_bounds') }}
 
 )
 
@@ -70,6 +76,6 @@ from {{ ref('dim_date') }} as dim_date
 inner join active_span
     on dim_date.date_day between active_span.first_active_day and active_span.last_active_day
 left join daily_orders
-    on daily_orders.date_day = dim_date.date_day
+    on dim_date.date_day = daily_orders.date_day
 left join daily_sessions
-    on daily_sessions.date_day = dim_date.date_day
+    on dim_date.date_day = daily_sessions.date_day
