@@ -8,7 +8,7 @@ DBT_TARGET ?= duckdb
 export DAGSTER_HOME := $(CURDIR)
 DBT_SOURCES := $(shell find dbt -path dbt/target -prune -o \( -name '*.sql' -o -name '*.yml' \) -print)
 
-.PHONY: install demo test ui bench bench-silver bench-delta validate dbt-build kafka-start kafka-stop clean
+.PHONY: install demo test lint ui bench bench-silver bench-delta validate dbt-build kafka-start kafka-stop clean
 
 install: $(VENV)/.installed dbt/target/manifest.json
 
@@ -31,11 +31,17 @@ demo: install
 test: install
 	$(BIN)/pytest
 
+# Python (ruff: lint, import order, format) and the dbt project's SQL (sqlfluff).
+lint: install
+	$(BIN)/ruff check
+	$(BIN)/ruff format --check
+	$(BIN)/sqlfluff lint dbt
+
 validate: install
 	$(BIN)/dagster definitions validate -w workspace.yaml
 
 ui: install
-	$(BIN)/dagster dev -w workspace.yaml
+	$(BIN)/lakehouse ui
 
 dbt-build: install
 	$(BIN)/python -m lakehouse.defs.gold.dbt_cli build --target $(DBT_TARGET)

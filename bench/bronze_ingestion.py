@@ -80,7 +80,6 @@ def main() -> None:
     results = []
     ledger_uri = storage.system_uri("ingest_ledger")
     for feed in FILE_FEEDS:
-
         started = time.monotonic()
         result = dg.materialize([bronze_file_feed_asset(feed)], resources=resources)
         ours_s = time.monotonic() - started
@@ -95,15 +94,23 @@ def main() -> None:
         results.append((feed.name, base_rows, base_s, ours_rows, ours_s, metadata["files_rejected"].value))
 
     print(f"\nscale {args.scale:,} events; Spark {spark.version}; {psutil.cpu_count()} cores")
-    print(f"{'feed':<22} {'bronze rows':>11} {'s':>7} {'rows/s':>10}  {'refused':>7}   {'baseline rows':>13} {'s':>7} {'rows/s':>10}  {'time x':>6}")
+    bronze_columns = f"{'bronze rows':>11} {'s':>7} {'rows/s':>10}  {'refused':>7}"
+    baseline_columns = f"{'baseline rows':>13} {'s':>7} {'rows/s':>10}  {'time x':>6}"
+    print(f"{'feed':<22} {bronze_columns}   {baseline_columns}")
     for name, base_rows, base_s, ours_rows, ours_s, refused in results:
-        base = f"{base_rows:>13,} {base_s:>7.1f} {base_rows / base_s:>10,.0f}  {ours_s / base_s:>6.2f}" if base_rows is not None else f"{'fails':>13}"
+        base = (
+            f"{base_rows:>13,} {base_s:>7.1f} {base_rows / base_s:>10,.0f}  {ours_s / base_s:>6.2f}"
+            if base_rows is not None
+            else f"{'fails':>13}"
+        )
         print(f"{name:<22} {ours_rows:>11,} {ours_s:>7.1f} {ours_rows / ours_s:>10,.0f}  {refused:>7}   {base}")
     compared = [r for r in results if r[1] is not None]
     rows_ours, ours_s = sum(r[3] for r in compared), sum(r[4] for r in compared)
     rows_base, base_s = sum(r[1] for r in compared), sum(r[2] for r in compared)
-    print(f"{'total (both ran)':<22} {rows_ours:>11,} {ours_s:>7.1f} {rows_ours / ours_s:>10,.0f}  {'':>7}   "
-          f"{rows_base:>13,} {base_s:>7.1f} {rows_base / base_s:>10,.0f}  {ours_s / base_s:>6.2f}")
+    print(
+        f"{'total (both ran)':<22} {rows_ours:>11,} {ours_s:>7.1f} {rows_ours / ours_s:>10,.0f}  {'':>7}   "
+        f"{rows_base:>13,} {base_s:>7.1f} {rows_base / base_s:>10,.0f}  {ours_s / base_s:>6.2f}"
+    )
     print(f"Spark JVMs started by this process: {len(spark_jvm_pids(psutil.Process()))}")
 
 

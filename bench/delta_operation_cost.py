@@ -47,9 +47,11 @@ def operation_costs(spark: SparkSession, uri: str, repeat: int) -> dict[str, flo
     return {
         "trivial Spark job (baseline)": median_seconds(lambda _: spark.range(1000).count(), repeat),
         "append of 100 rows": median_seconds(
-            lambda _: spark.range(100).write.format("delta").mode("append").save(uri), repeat),
+            lambda _: spark.range(100).write.format("delta").mode("append").save(uri), repeat
+        ),
         "commit of a table property": median_seconds(
-            lambda i: spark.sql(f"ALTER TABLE delta.`{uri}` SET TBLPROPERTIES ('bench.run' = '{i}')"), repeat),
+            lambda i: spark.sql(f"ALTER TABLE delta.`{uri}` SET TBLPROPERTIES ('bench.run' = '{i}')"), repeat
+        ),
         "MERGE of 50 rows (upsert)": median_seconds(merge, repeat),
     }
 
@@ -65,8 +67,13 @@ def print_costs(title: str, costs: dict[str, float], defaults: dict[str, float] 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
-                        help="a runtime SQL setting to time against the defaults (repeatable)")
+    parser.add_argument(
+        "--conf",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a runtime SQL setting to time against the defaults (repeatable)",
+    )
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
     overrides = dict(setting.split("=", 1) for setting in args.conf)
@@ -81,8 +88,9 @@ def main() -> None:
         if overrides:
             for key, value in overrides.items():
                 spark.conf.set(key, value)
-            print_costs(", ".join(args.conf), operation_costs(spark, (workdir / "overrides").as_uri(), args.repeat),
-                        defaults)
+            print_costs(
+                ", ".join(args.conf), operation_costs(spark, (workdir / "overrides").as_uri(), args.repeat), defaults
+            )
         spark.stop()
 
 

@@ -75,14 +75,22 @@ def environment(home: Path) -> dict[str, str]:
 
 def jvm_start_seconds(home: Path, samples: int = 3) -> list[float]:
     script = JVM_START.format(scratch=str(home / "spark"))
-    return [float(subprocess.run([sys.executable, "-c", script], env=environment(home), capture_output=True,
-                                 text=True, check=True).stdout.split()[-1]) for _ in range(samples)]
+    return [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", script], env=environment(home), capture_output=True, text=True, check=True
+            ).stdout.split()[-1]
+        )
+        for _ in range(samples)
+    ]
 
 
 def wait_for_first_tick(instance: dg.DagsterInstance, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
-    while not any(s.instigator_name == SENSOR_NAME and s.instigator_data and s.instigator_data.last_tick_timestamp
-                  for s in instance.all_instigator_state(instigator_type=InstigatorType.SENSOR)):
+    while not any(
+        s.instigator_name == SENSOR_NAME and s.instigator_data and s.instigator_data.last_tick_timestamp
+        for s in instance.all_instigator_state(instigator_type=InstigatorType.SENSOR)
+    ):
         assert time.monotonic() < deadline, "the daemon never ticked the Kafka sensor"
         time.sleep(1)
 
@@ -104,8 +112,10 @@ def latencies(data: Path, silver_version_before: int) -> list[float]:
     """Per clickstream event produced to Kafka: seconds from its record's timestamp to the commit of
     the Silver version that inserted it."""
     bronze = DeltaTable(str(data / "bronze" / "kafka_web_clickstream")).to_pyarrow_table(columns=["value", "timestamp"])
-    produced = {json.loads(v)["event_id"]: ts.timestamp()
-                for v, ts in zip(bronze["value"].to_pylist(), bronze["timestamp"].to_pylist())}
+    produced = {
+        json.loads(v)["event_id"]: ts.timestamp()
+        for v, ts in zip(bronze["value"].to_pylist(), bronze["timestamp"].to_pylist())
+    }
     changes = DeltaTable(str(data / "silver" / "clickstream_events")).load_cdf(
         starting_version=silver_version_before + 1, columns=["event_id", "_change_type", "_commit_timestamp"]
     )
@@ -154,7 +164,9 @@ def run_breakdown(instance, silver_steps: set[str]) -> list[dict[str, float]]:
             "total (sensor request -> run end)": record.end_time - record.create_timestamp.timestamp(),
         }
         if "silver__clickstream_events" in steps:
-            row["run start -> silver.clickstream_events done"] = steps["silver__clickstream_events"][1] - record.start_time
+            row["run start -> silver.clickstream_events done"] = (
+                steps["silver__clickstream_events"][1] - record.start_time
+            )
         rows.append(row)
     return rows
 
@@ -167,7 +179,9 @@ def bronze_throughput(instance, run_id: str) -> list[tuple[str, int, float]]:
         materialization = event.event_log_entry.dagster_event.event_specific_data.materialization
         if materialization.asset_key.path[-1].startswith("kafka_"):
             start, end = steps[event.event_log_entry.step_key]
-            result.append((materialization.asset_key.path[-1], materialization.metadata["rows_ingested"].value, end - start))
+            result.append(
+                (materialization.asset_key.path[-1], materialization.metadata["rows_ingested"].value, end - start)
+            )
     return result
 
 
@@ -191,16 +205,24 @@ def prepare(home: Path, scale: int, with_gold: bool) -> None:
 def produce_with_daemon(home: Path, storage: LakehouseStorage, bootstrap: str, rate: float, seconds: float):
     """Publish at `rate` while the daemon runs the sensors; return the producer's report once Bronze and
     Silver have caught up."""
-    daemon = subprocess.Popen([venv_tool("dagster-daemon"), "run", "-w", WORKSPACE], cwd=home, env=environment(home),
-                              stdout=(home / "daemon.log").open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+    daemon = subprocess.Popen(
+        [venv_tool("dagster-daemon"), "run", "-w", WORKSPACE],
+        cwd=home,
+        env=environment(home),
+        stdout=(home / "daemon.log").open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         instance = dg.DagsterInstance.get()
         wait_for_first_tick(instance)
         print(f"daemon up; producing {rate:g} messages/s for {seconds:g}s")
         report = produce_events(bootstrap, rate=rate, seconds=seconds, batch=PRODUCER_BATCH)
         drained = wait_until_drained(instance, storage, bootstrap)
-        print(f"{sum(report.delivered.values()):,} messages delivered; Bronze and Silver caught up {drained:.0f}s "
-              "after the producer stopped")
+        print(
+            f"{sum(report.delivered.values()):,} messages delivered; Bronze and Silver caught up {drained:.0f}s "
+            "after the producer stopped"
+        )
         return report
     finally:
         os.killpg(daemon.pid, signal.SIGTERM)
@@ -221,8 +243,10 @@ def print_latency(data: Path, silver_version_before: int) -> None:
     seconds = latencies(data, silver_version_before)
     p50, p95 = percentile(seconds, 0.5), percentile(seconds, 0.95)
     print(f"\nproduced -> visible in silver.clickstream_events, {len(seconds):,} events:")
-    print(f"  p50 {p50:.1f}s   p95 {p95:.1f}s   max {seconds[-1]:.1f}s   "
-          f"(target p50 <= {TARGET_P50_SECONDS}s: {'met' if p50 <= TARGET_P50_SECONDS else 'NOT met'})")
+    print(
+        f"  p50 {p50:.1f}s   p95 {p95:.1f}s   max {seconds[-1]:.1f}s   "
+        f"(target p50 <= {TARGET_P50_SECONDS}s: {'met' if p50 <= TARGET_P50_SECONDS else 'NOT met'})"
+    )
 
 
 def print_breakdown(instance) -> None:
@@ -235,15 +259,19 @@ def print_breakdown(instance) -> None:
 def print_throughput(home: Path, instance, bootstrap: str, backlog: int) -> None:
     steady = [row for run_id in kafka_run_ids(instance) for row in bronze_throughput(instance, run_id)]
     rows, seconds = sum(r for _, r, _ in steady), sum(s for _, _, s in steady)
-    print(f"\nKafka -> Bronze, steady state: {rows:,} records in {seconds:.0f}s of Bronze steps "
-          f"({rows / seconds:,.0f}/s; each run's first step includes its Spark JVM start)")
+    print(
+        f"\nKafka -> Bronze, steady state: {rows:,} records in {seconds:.0f}s of Bronze steps "
+        f"({rows / seconds:,.0f}/s; each run's first step includes its Spark JVM start)"
+    )
     produced = produce_events(bootstrap, rate=backlog / 5, seconds=5, topics=[CLICKSTREAM], batch=PRODUCER_BATCH + 500)
     lakehouse(home, "materialize", "--select", "key:bronze/kafka_web_clickstream")
     latest = max(instance.get_run_records(), key=lambda r: r.create_timestamp).dagster_run.run_id
     [(_, drained, seconds)] = bronze_throughput(instance, latest)
     assert drained == produced.delivered[CLICKSTREAM]
-    print(f"Kafka -> Bronze, backlog drain: {drained:,} clickstream records in {seconds:.1f}s "
-          f"({drained / seconds:,.0f}/s; the step includes the run's Spark JVM start)")
+    print(
+        f"Kafka -> Bronze, backlog drain: {drained:,} clickstream records in {seconds:.1f}s "
+        f"({drained / seconds:,.0f}/s; the step includes the run's Spark JVM start)"
+    )
 
 
 def main() -> None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from dagster_pyspark import LazyPySparkResource
 
+from lakehouse.lib.fx_rates_api import FxRatesApi
 from lakehouse.lib.spark.session import local_spark_config
 from lakehouse.lib.storage import LakehouseStorage
+from lakehouse.sources.fx_api import serve_fx_api
 
 os.environ.setdefault("LAKEHOUSE_SHUFFLE_PARTITIONS", "2")
 os.environ.setdefault("LAKEHOUSE_SPARK_DRIVER_MEMORY", "2g")
@@ -25,6 +28,13 @@ def spark(spark_resource):
     session = spark_resource.spark_session
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+@pytest.fixture(scope="session")
+def sample_fx_api() -> Iterator[FxRatesApi]:
+    """The FX rates resource, reading the sample API served on 127.0.0.1 for the test session."""
+    with serve_fx_api() as server:
+        yield FxRatesApi(base_url=server.base_url, page_size=500)
 
 
 @pytest.fixture

@@ -1,21 +1,25 @@
 """`lakehouse`: the command line of the local default.
 
-    lakehouse demo --scale 100000   generate sample sources, materialize every asset, print a summary
-    lakehouse generate ...          write (more) sample files into the landing zone
-    lakehouse materialize [--select] materialize assets in this process, recorded in the Dagster instance
-    lakehouse summary               list the lakehouse tables, read back with an independent Delta reader
-    lakehouse jars                  fetch the jars of Spark and of the local Kafka broker (once; cached)
-    lakehouse serve-fx-api          run the sample FX rates API on 127.0.0.1
-    lakehouse kafka start|stop|status   the local single-node Kafka broker (127.0.0.1)
-    lakehouse produce --rate N --seconds S   publish change events and clickstream to Kafka
+lakehouse demo --scale 100000   generate sample sources, materialize every asset, print a summary
+lakehouse generate ...          write (more) sample files into the landing zone
+lakehouse materialize [--select] materialize assets in this process, recorded in the Dagster instance
+lakehouse summary               list the lakehouse tables, read back with an independent Delta reader
+lakehouse ui                    the Dagster UI and daemon (`dagster dev`) over this code location
+lakehouse jars                  fetch the jars of Spark and of the local Kafka broker (once; cached)
+lakehouse serve-fx-api          run the sample FX rates API on 127.0.0.1
+lakehouse kafka start|stop|status   the local single-node Kafka broker (127.0.0.1)
+lakehouse produce --rate N --seconds S   publish change events and clickstream to Kafka
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from lakehouse.lib.targets import PROJECT_ROOT, local_state_dir
@@ -24,6 +28,25 @@ from lakehouse.sources.topics import TOPICS as EVENT_TOPICS
 
 def _landing_root() -> Path:
     return local_state_dir() / "data"
+
+
+@contextlib.contextmanager
+def _fx_rates_api() -> Iterator[None]:
+    """The FX rates API the runs read: LAKEHOUSE_FX_API_URL, or else the sample API, served on 127.0.0.1
+    for as long as the command runs (the code location never starts a sample system itself)."""
+    from lakehouse.lib.fx_rates_api import URL_ENV
+
+    if os.environ.get(URL_ENV):
+        yield
+        return
+    from lakehouse.sources.fx_api import serve_fx_api
+
+    with serve_fx_api(fault_rate=0.1) as server:  # a flaky API, as the real one can be
+        os.environ[URL_ENV] = server.base_url
+        try:
+            yield
+        finally:
+            del os.environ[URL_ENV]
 
 
 def cmd_jars(_: argparse.Namespace) -> int:
@@ -39,7 +62,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from lakehouse.sources.generate import generate_landing
 
     started = time.monotonic()
-    summary = generate_landing(_landing_root(), scale=args.scale, seed=args.seed, bad_fraction=args.bad_fraction, batch=args.batch)
+    summary = generate_landing(
+        _landing_root(), scale=args.scale, seed=args.seed, bad_fraction=args.bad_fraction, batch=args.batch
+    )
     print(summary)
     print(f"landing zone written to {_landing_root() / 'landing'} in {time.monotonic() - started:.1f}s")
     return 0
@@ -50,16 +75,17 @@ def cmd_materialize(args: argparse.Namespace) -> int:
 
     from lakehouse.definitions import defs
 
-    definitions = defs()
     os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT))
     started = time.monotonic()
-    with dg.DagsterInstance.get() as instance:
+    with _fx_rates_api(), dg.DagsterInstance.get() as instance:
+        definitions = defs()
         job = definitions.resolve_implicit_global_asset_job_def()
         result = job.execute_in_process(
             instance=instance,
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
             asset_selection=list(dg.AssetSelection.from_string(args.select).resolve(definitions.resolve_asset_graph()))
-            if args.select else None,
+            if args.select
+            else None,
             raise_on_error=False,
         )
     elapsed = time.monotonic() - started
@@ -88,6 +114,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if cmd_materialize(argparse.Namespace(select=None)):
         return 1
     return cmd_summary(args)
+
+
+def cmd_ui(_: argparse.Namespace) -> int:
+    os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT))
+    with _fx_rates_api():
+        dagster = Path(sys.executable).with_name("dagster")
+        return subprocess.call([str(dagster), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml")], cwd=PROJECT_ROOT)
 
 
 def cmd_serve_fx_api(args: argparse.Namespace) -> int:
@@ -133,18 +166,28 @@ def _kafka_topics(bootstrap: str) -> list[str]:
 
 def cmd_produce(args: argparse.Namespace) -> int:
     from lakehouse.lib.kafka.admin import KafkaUnavailable
-    from lakehouse.lib.kafka.cluster import BOOTSTRAP_ENV, local_kafka_cluster
+    from lakehouse.lib.kafka.cluster import BOOTSTRAP_ENV
+    from lakehouse.lib.targets import local_kafka_cluster
     from lakehouse.sources.event_producer import produce_events
 
     bootstrap = local_kafka_cluster(local_state_dir()).resolved_bootstrap_servers()
     if bootstrap is None:
-        print(f"no Kafka broker: run `lakehouse kafka start` (or `make kafka-start`) or set {BOOTSTRAP_ENV}", file=sys.stderr)
+        print(
+            f"no Kafka broker: run `lakehouse kafka start` (or `make kafka-start`) or set {BOOTSTRAP_ENV}",
+            file=sys.stderr,
+        )
         return 1
     print(f"publishing {args.rate:g} messages/s for {args.seconds:g}s to {bootstrap}: {', '.join(args.topics)}")
     try:
         report = produce_events(
-            bootstrap, rate=args.rate, seconds=args.seconds, topics=args.topics, seed=args.seed, batch=args.batch,
-            partitions=args.partitions, log=print,
+            bootstrap,
+            rate=args.rate,
+            seconds=args.seconds,
+            topics=args.topics,
+            seed=args.seed,
+            batch=args.batch,
+            partitions=args.partitions,
+            log=print,
         )
     except KafkaUnavailable as exc:
         print(f"cannot publish: {exc}", file=sys.stderr)
@@ -155,7 +198,9 @@ def cmd_produce(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="lakehouse", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="lakehouse", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     def generation_options(p: argparse.ArgumentParser) -> None:
@@ -172,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--select", help="asset selection, e.g. 'group:bronze' or 'key:bronze/web_clickstream'")
     p.set_defaults(func=cmd_materialize)
     commands.add_parser("summary", help="print the tables").set_defaults(func=cmd_summary)
+    commands.add_parser("ui", help="the Dagster UI and daemon, with the sample FX API").set_defaults(func=cmd_ui)
     p = commands.add_parser("demo", help="generate, materialize everything, summarize")
     generation_options(p)
     p.set_defaults(func=cmd_demo)
@@ -186,8 +232,14 @@ def main(argv: list[str] | None = None) -> int:
     p = commands.add_parser("produce", help="publish the sources' change events and clickstream to Kafka")
     p.add_argument("--rate", type=float, default=100.0, help="messages per second, over all topics")
     p.add_argument("--seconds", type=float, default=10.0)
-    p.add_argument("--topics", nargs="+", default=list(EVENT_TOPICS), choices=EVENT_TOPICS, metavar="TOPIC",
-                   help=f"any of {', '.join(EVENT_TOPICS)} (default: all)")
+    p.add_argument(
+        "--topics",
+        nargs="+",
+        default=list(EVENT_TOPICS),
+        choices=EVENT_TOPICS,
+        metavar="TOPIC",
+        help=f"any of {', '.join(EVENT_TOPICS)} (default: all)",
+    )
     p.add_argument("--batch", type=int, default=0, help="source batch to start from; a later batch has later events")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--partitions", type=int, default=3, help="partitions of topics created by this run")

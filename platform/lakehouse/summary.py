@@ -8,8 +8,8 @@ from pathlib import Path
 import pyarrow.compute as pc
 from deltalake import DeltaTable
 
-LAYERS = ("bronze", "silver", "analyst", "gold")
-RESCUED = "_rescued_data"
+from lakehouse.lib.layers import LAYERS
+from lakehouse.transforms.bronze_columns import RESCUED
 
 
 def delta_tables(data_root: Path) -> list[tuple[str, Path]]:

@@ -16,18 +16,35 @@ T0 = datetime(2024, 5, 1)
 
 
 def customer(customer_id, email, deleted=False):
-    return (customer_id, "Ada", "Lovelace", email, "+4930123456", "Main St 1", "Berlin", "10115", "DE", T0,
-            deleted, customer_id * 10, T0)
+    return (
+        customer_id,
+        "Ada",
+        "Lovelace",
+        email,
+        "+4930123456",
+        "Main St 1",
+        "Berlin",
+        "10115",
+        "DE",
+        T0,
+        deleted,
+        customer_id * 10,
+        T0,
+    )
 
 
 def test_masked_customers_hold_live_rows_with_every_pii_column_hashed(spark, spark_resource, storage):
     rows = [customer(1, "ada@example.com"), customer(2, "bob@mail.org"), customer(3, "gone@example.com", deleted=True)]
-    (spark.createDataFrame(rows, spark_schema(CUSTOMERS.contract))
-     .write.format("delta").save(storage.table_uri(CUSTOMERS.key)))
+    (
+        spark.createDataFrame(rows, spark_schema(CUSTOMERS.contract))
+        .write.format("delta")
+        .save(storage.table_uri(CUSTOMERS.key))
+    )
 
     definitions = analyst_defs()
     result = dg.materialize(
-        [*definitions.assets, *definitions.asset_checks], selection=[masked_key(CUSTOMERS)],
+        [*definitions.assets, *definitions.asset_checks],
+        selection=[masked_key(CUSTOMERS)],
         resources={"spark": spark_resource, "storage": storage, "pii": PiiMasking(salt="pepper")},
     )
 
@@ -35,8 +52,9 @@ def test_masked_customers_hold_live_rows_with_every_pii_column_hashed(spark, spa
     [check] = result.get_asset_check_evaluations()
     assert check.check_name == "pii_masked" and check.passed
     masked = spark.read.format("delta").load(storage.table_uri(masked_key(CUSTOMERS)))
-    assert sorted(masked.columns) == sorted(c for c in spark_schema(CUSTOMERS.contract).names
-                                            if c not in ("is_deleted", "_sequence", "_event_ts"))
+    assert sorted(masked.columns) == sorted(
+        c for c in spark_schema(CUSTOMERS.contract).names if c not in ("is_deleted", "_sequence", "_event_ts")
+    )
     by_id = {r.customer_id: r for r in masked.collect()}
     assert set(by_id) == {1, 2}  # the deleted customer is not served
     raw = {v for row in rows for v in row[1:8]}

@@ -79,7 +79,8 @@ def test_a_retention_below_deltas_limit_is_refused_before_any_table_is_touched(s
 
     result = lake_maintenance.execute_in_process(
         run_config={"ops": {"maintain_delta_tables": {"config": {"retain_hours": 24}}}},
-        resources={"spark": spark_resource, "storage": storage}, raise_on_error=False,
+        resources={"spark": spark_resource, "storage": storage},
+        raise_on_error=False,
     )
 
     [failure] = result.get_step_failure_events()

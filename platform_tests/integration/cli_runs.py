@@ -1,6 +1,7 @@
 """The `lakehouse` CLI run in a fresh process over a LAKEHOUSE_HOME, as `make demo` runs it, watching
 which Spark JVMs it starts."""
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -24,17 +25,21 @@ class JvmWatcher:
 
     def _watch(self) -> None:
         while self.root.is_running() and self.root.status() != psutil.STATUS_ZOMBIE:
-            try:
+            with contextlib.suppress(psutil.Error):
                 self.pids |= spark_jvm_pids(self.root)
-            except psutil.Error:
-                pass
             time.sleep(0.2)
 
 
 def run_cli(home: Path, *args: str) -> tuple[str, set[int]]:
     env = {**os.environ, "LAKEHOUSE_HOME": str(home), "DAGSTER_HOME": str(home)}
-    process = subprocess.Popen([sys.executable, "-m", "lakehouse.cli", *args], cwd=home, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lakehouse.cli", *args],
+        cwd=home,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     watcher = JvmWatcher(process)
     output, _ = process.communicate(timeout=1500)
     assert process.returncode == 0, output[-3000:]

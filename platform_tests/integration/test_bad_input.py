@@ -58,8 +58,12 @@ def test_every_step_succeeds_on_the_corpus_and_again_on_the_next_run(lake):
 
 def test_every_landing_file_is_in_the_ledger_once(lake):
     home, _, _ = lake
-    landed = sorted(str(p.relative_to(home / "data" / "landing")) for p in (home / "data" / "landing").rglob("*")
-                    if p.is_file() and not any(part.startswith((".", "_")) for part in p.relative_to(home / "data" / "landing").parts))
+    landed = sorted(
+        str(p.relative_to(home / "data" / "landing"))
+        for p in (home / "data" / "landing").rglob("*")
+        if p.is_file()
+        and not any(part.startswith((".", "_")) for part in p.relative_to(home / "data" / "landing").parts)
+    )
     recorded = sorted(unquote(e["source_file"].split("/landing/", 1)[1]) for e in ledger(home))
     assert recorded == landed
 
@@ -94,8 +98,12 @@ def _problem(home: Path, case: Case) -> str | None:
         if entry is None:
             return f"{file} is not in the ledger"
         got = (entry["status"], entry["rows"], entry["rescued_rows"], entry["reason"])
-        if (entry["status"] != expect.status or expect.rows not in (None, entry["rows"])
-                or expect.rescued not in (None, entry["rescued_rows"]) or (expect.reason or "") not in (entry["reason"] or "")):
+        if (
+            entry["status"] != expect.status
+            or expect.rows not in (None, entry["rows"])
+            or expect.rescued not in (None, entry["rescued_rows"])
+            or (expect.reason or "") not in (entry["reason"] or "")
+        ):
             return f"ledger has (status, rows, rescued, reason) = {got}"
     if expect.silver:
         silver = dict(expect.silver)
@@ -105,7 +113,9 @@ def _problem(home: Path, case: Case) -> str | None:
             return f"silver.{table} has {rows}"
     if expect.quarantined:
         table, key_column, key, rule = expect.quarantined
-        held = rows_where(data / "quarantine" / "silver" / table, key_column, key, ["_rule", "_reason", "_invalid_reason"])
+        held = rows_where(
+            data / "quarantine" / "silver" / table, key_column, key, ["_rule", "_reason", "_invalid_reason"]
+        )
         if not any(rule in row["_rule"] or rule in (row["_invalid_reason"] or "") for row in held):
             return f"not quarantined by {rule}: {[(row['_rule'], row['_reason']) for row in held]}"
     return None
@@ -117,4 +127,5 @@ def test_each_bronze_table_is_written_with_the_columns_it_is_read_as_before_it_e
         written = spark.read.format("delta").load(str(home / "data" / "bronze" / feed.name)).schema
         declared = table_schema(feed)
         assert [(f.name, written[f.name].dataType) for f in declared.fields] == [
-            (f.name, f.dataType) for f in declared.fields], feed.name
+            (f.name, f.dataType) for f in declared.fields
+        ], feed.name

@@ -55,13 +55,19 @@ def test_main_command_materializes_every_bronze_table_exactly_once(home):
     for feed in FILE_FEEDS:
         assert bronze(home, feed.name).to_pyarrow_dataset().count_rows() == delivered_rows(first, feed), feed.name
     clicks = bronze(home, "web_clickstream").to_pyarrow_dataset()
-    assert 0 < clicks.count_rows(filter=pc.field("_rescued_data").is_valid()) <= first.feeds["web/clickstream"].malformed_records
+    assert (
+        0
+        < clicks.count_rows(filter=pc.field("_rescued_data").is_valid())
+        <= first.feeds["web/clickstream"].malformed_records
+    )
     assert bronze(home, "fx_rates").to_pyarrow_dataset().count_rows() > 0
 
     ledger = DeltaTable(str(home / "data" / "_system" / "ingest_ledger")).to_pyarrow_table()
     refused = ledger.filter(pc.field("status") == "rejected").num_rows
     assert refused == sum(f.empty_files for f in first.feeds.values()) + sum(
-        f.corrupt_files for name, f in first.feeds.items() if not name.endswith(("clickstream", "products", "customer_changes"))
+        f.corrupt_files
+        for name, f in first.feeds.items()
+        if not name.endswith(("clickstream", "products", "customer_changes"))
     )
 
     # Second run: nothing new arrived, nothing is ingested, no table gets a new version.

@@ -18,9 +18,7 @@ from deltalake import DeltaTable
 
 from lakehouse.definitions import defs
 from lakehouse.defs.silver.tables import BATCH_FEEDS, SILVER_STEPS, SILVER_TABLES, step_name
-from lakehouse.lib.fx_rates_api import FxRatesApi
 from lakehouse.lib.partitions import DAYS_APPLIED, describe_listed_days
-from lakehouse.lib.delta_io_manager import DeltaIOManager
 from lakehouse.lib.quality.pii import PiiMasking
 from lakehouse.sources.generate import generate_landing
 
@@ -34,23 +32,34 @@ FULL_REFRESH_OF_CUSTOMERS = {"ops": {step_name("customers"): {"config": {"full_r
 
 
 @pytest.fixture(scope="module")
-def lake(tmp_path_factory, spark_resource):
+def lake(tmp_path_factory, spark_resource, sample_fx_api):
     from lakehouse.lib.storage import LakehouseStorage
 
     root = tmp_path_factory.mktemp("silver_lake")
     generate_landing(root, scale=SCALE)
     storage = LakehouseStorage(root_uri=root.as_uri())
     definitions = defs()
-    resources = {**definitions.resources, "spark": spark_resource, "storage": storage,
-                 "fx_api": FxRatesApi(page_size=500), "io_manager": DeltaIOManager(storage=storage, spark=spark_resource),
-                 "pii": PiiMasking(salt="test-salt")}
+    resources = {
+        **definitions.resources,
+        "spark": spark_resource,
+        "storage": storage,
+        "fx_api": sample_fx_api,
+        "pii": PiiMasking(salt="test-salt"),
+    }
 
     def run(selection: str, config: dict | None = None, tags: dict | None = None):
         job = dg.define_asset_job("silver_test", selection=selection)
-        local = dg.Definitions(assets=definitions.assets, asset_checks=definitions.asset_checks, jobs=[job],
-                               resources=resources, executor=dg.in_process_executor)
+        local = dg.Definitions(
+            assets=definitions.assets,
+            asset_checks=definitions.asset_checks,
+            jobs=[job],
+            resources=resources,
+            executor=dg.in_process_executor,
+        )
         # Run config, not the job's: a job with a partitioned asset reads its own config per partition.
-        return local.resolve_job_def("silver_test").execute_in_process(run_config=config, raise_on_error=False, tags=tags)
+        return local.resolve_job_def("silver_test").execute_in_process(
+            run_config=config, raise_on_error=False, tags=tags
+        )
 
     assert run(FILE_AND_API_FEEDS).success
     # Silver is built once here; each test starts from the state the tests before it left.
@@ -96,7 +105,8 @@ def test_silver_accounting_quarantine_and_an_independent_replay_of_orders(lake):
 
     # Every live event with a session is counted in exactly one session, and purchases add up.
     clicks = table(root, "silver", "clickstream_events").filter(
-        (pc.field("is_deleted") == False) & pc.field("session_id").is_valid())  # noqa: E712
+        ~pc.field("is_deleted") & pc.field("session_id").is_valid()
+    )
     sessions = table(root, "silver", "clickstream_sessions")
     assert sessions.num_rows == len(set(clicks.column("session_id").to_pylist()))
     assert pc.sum(sessions.column("event_count")).as_py() == clicks.num_rows
@@ -117,7 +127,8 @@ def test_rerun_reads_nothing_and_a_new_batch_incrementally_equals_a_full_rebuild
     incremental_run = run("group:silver")
     applied, checked = _checked_event_days(incremental_run)
     changed = DeltaTable(str(root / "silver" / "clickstream_events")).load_cdf(
-        starting_version=version_before + 1, columns=["event_date", "_change_type"])
+        starting_version=version_before + 1, columns=["event_date", "_change_type"]
+    )
     changed = pa.table(changed.read_all()).to_pylist()
     assert {str(c["event_date"]) for c in changed if c["_change_type"] != "update_preimage"} <= set(applied)
     assert applied
@@ -138,8 +149,11 @@ def test_rerun_reads_nothing_and_a_new_batch_incrementally_equals_a_full_rebuild
 def _checked_event_days(result):
     """The days the run's unpartitioned materialization of the event table applied, and the days its
     contract check validated (both checks passed)."""
-    [materialization] = [e.materialization for e in result.get_asset_materialization_events()
-                         if e.asset_key == CLICKSTREAM and e.partition is None]
+    [materialization] = [
+        e.materialization
+        for e in result.get_asset_materialization_events()
+        if e.asset_key == CLICKSTREAM and e.partition is None
+    ]
     checks = {e.asset_check_key.name: e for e in result.get_asset_check_evaluations() if e.asset_key == CLICKSTREAM}
     assert checks["contract"].passed and checks["unique_key"].passed
     assert checks["unique_key"].metadata["checked_days"] == checks["contract"].metadata["checked_days"]
@@ -166,13 +180,16 @@ def test_a_backfill_rebuilds_its_days_from_bronze_leaves_the_others_and_checks_t
     spark.sql(f"UPDATE delta.`{uri}` SET referrer = 'edited by hand' WHERE event_date = '{untouched}'")
     files_before = _files_by_day(uri)
 
-    result = run("key:silver/clickstream_events", tags={
-        "dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": second})
+    result = run(
+        "key:silver/clickstream_events",
+        tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": second},
+    )
 
     assert result.success
     assert sorted(e.partition for e in result.get_asset_materialization_events()) == [first, second]
-    [metadata] = {str(e.materialization.metadata["partitions/rewritten"].value)
-                  for e in result.get_asset_materialization_events()}
+    [metadata] = {
+        str(e.materialization.metadata["partitions/rewritten"].value) for e in result.get_asset_materialization_events()
+    }
     assert metadata == f"{first}..{second}"
     checks = {e.asset_check_key.name: e for e in result.get_asset_check_evaluations()}
     assert checks["contract"].passed and checks["unique_key"].passed
@@ -183,12 +200,14 @@ def test_a_backfill_rebuilds_its_days_from_bronze_leaves_the_others_and_checks_t
         assert _rows_of_day(after, day) == _rows_of_day(before, day), day
     assert set(_rows_of_day(after, days[-1], "referrer")) == {"edited by hand"}
     files_after = _files_by_day(uri)
-    assert {d: f for d, f in files_after.items() if d not in (first, second)} == \
-        {d: f for d, f in files_before.items() if d not in (first, second)}
+    assert {d: f for d, f in files_after.items() if d not in (first, second)} == {
+        d: f for d, f in files_before.items() if d not in (first, second)
+    }
     assert files_after[first].isdisjoint(files_before.get(first, set())) and files_after[first]
     backfill = [e for e in events(root) if e["run_id"] == result.run_id]
-    assert [(e["table"], e["rows_in"] == e["rows_out"] + e["rows_dropped"] + e["rows_quarantined"])
-            for e in backfill] == [("silver.clickstream_events", True)]
+    assert [
+        (e["table"], e["rows_in"] == e["rows_out"] + e["rows_dropped"] + e["rows_quarantined"]) for e in backfill
+    ] == [("silver.clickstream_events", True)]
 
 
 def test_the_customer_tables_share_one_step_and_either_catches_up_alone(lake):
@@ -211,7 +230,9 @@ def test_the_customer_tables_share_one_step_and_either_catches_up_alone(lake):
     generate_landing(root, scale=SCALE, batch=3)
     assert run(FILE_AND_API_FEEDS).success
     together = run(dg.AssetSelection.assets(CUSTOMERS, HISTORY))
-    counts = [(e["rows_in"], e["rows_out"], e["rows_quarantined"]) for e in events(root) if e["run_id"] == together.run_id]
+    counts = [
+        (e["rows_in"], e["rows_out"], e["rows_quarantined"]) for e in events(root) if e["run_id"] == together.run_id
+    ]
     assert len(counts) == 2 and counts[0] == counts[1] and counts[0][0] > 0
 
 
@@ -293,8 +314,7 @@ def test_a_full_refresh_that_dies_after_emptying_the_history_leaves_the_next_run
     assert before and quarantined
     # The history's change log cannot be written: the rebuild dies after it emptied the history.
     with _not_a_delta_table(root / "_system" / "change_log" / "silver" / "customer_history"):
-        broken = run(dg.AssetSelection.assets(CUSTOMERS, HISTORY),
-                     config=FULL_REFRESH_OF_CUSTOMERS)
+        broken = run(dg.AssetSelection.assets(CUSTOMERS, HISTORY), config=FULL_REFRESH_OF_CUSTOMERS)
     assert not broken.success and table(root, "silver", "customer_history").num_rows == 0
 
     healed = run(dg.AssetSelection.assets(CUSTOMERS, HISTORY))  # an incremental run
@@ -307,8 +327,7 @@ def test_a_full_refresh_that_dies_after_emptying_the_history_leaves_the_next_run
 def test_a_run_that_reads_its_sources_whole_after_a_dead_full_refresh_replaces_their_quarantine(lake):
     root, run, _ = lake
     with _not_a_delta_table(root / "_system" / "change_log" / "silver" / "customer_history"):
-        broken = run(dg.AssetSelection.assets(CUSTOMERS, HISTORY),
-                     config=FULL_REFRESH_OF_CUSTOMERS)
+        broken = run(dg.AssetSelection.assets(CUSTOMERS, HISTORY), config=FULL_REFRESH_OF_CUSTOMERS)
     assert not broken.success
     # Bronze moves on before the next run, which reads the history's sources whole, the new batch with them.
     generate_landing(root, scale=SCALE, batch=6)
@@ -316,7 +335,6 @@ def test_a_run_that_reads_its_sources_whole_after_a_dead_full_refresh_replaces_t
     assert run(dg.AssetSelection.assets(CUSTOMERS, HISTORY)).success
     healed = _content(root, "customer_history"), _quarantined(root, "customer_history")
 
-    full = run(dg.AssetSelection.assets(CUSTOMERS, HISTORY),
-               config=FULL_REFRESH_OF_CUSTOMERS)
+    full = run(dg.AssetSelection.assets(CUSTOMERS, HISTORY), config=FULL_REFRESH_OF_CUSTOMERS)
     assert full.success
     assert healed == (_content(root, "customer_history"), _quarantined(root, "customer_history"))

@@ -7,8 +7,8 @@ import dagster as dg
 import pytest
 from deltalake import DeltaTable
 
-from lakehouse.defs.silver.tables import SILVER_TABLES
 from lakehouse.definitions import defs
+from lakehouse.defs.silver.tables import SILVER_TABLES
 from lakehouse.lib.fx_rates_api import FxRatesApi
 from lakehouse.lib.quality.contracts import spark_schema
 from lakehouse.lib.storage import LakehouseStorage
@@ -22,10 +22,18 @@ def materialize(spark_resource, root, selection: str) -> dg.ExecuteInProcessResu
     definitions = defs()
     storage = LakehouseStorage(root_uri=root.as_uri())
     job = dg.define_asset_job("without_sources", selection=selection)
-    local = dg.Definitions(assets=definitions.assets, asset_checks=definitions.asset_checks, jobs=[job],
-                           resources={**definitions.resources, "spark": spark_resource, "storage": storage,
-                                      "fx_api": FxRatesApi(page_size=500)},
-                           executor=dg.in_process_executor)
+    local = dg.Definitions(
+        assets=definitions.assets,
+        asset_checks=definitions.asset_checks,
+        jobs=[job],
+        resources={
+            **definitions.resources,
+            "spark": spark_resource,
+            "storage": storage,
+            "fx_api": FxRatesApi(page_size=500),
+        },
+        executor=dg.in_process_executor,
+    )
     return local.resolve_job_def("without_sources").execute_in_process(raise_on_error=False)
 
 

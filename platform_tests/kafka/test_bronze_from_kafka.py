@@ -51,13 +51,17 @@ def test_without_a_cluster_the_kafka_assets_ingest_nothing_and_create_no_table(s
     assert not (lake_root / "bronze").exists()
 
 
-def test_each_run_ingests_exactly_what_arrived_even_across_a_broker_restart(kafka_broker, spark_resource, storage, lake_root):
+def test_each_run_ingests_exactly_what_arrived_even_across_a_broker_restart(
+    kafka_broker, spark_resource, storage, lake_root
+):
     kafka = KafkaCluster(bootstrap_servers=kafka_broker.bootstrap_servers())
     # Before any producer ran, the topics do not exist: nothing arrived, nothing is ingested.
     assert set(ingested(materialize(spark_resource, storage, kafka)).values()) == {0}
 
     first = produce_events(kafka_broker.bootstrap_servers(), rate=20_000, seconds=0.1)
-    assert ingested(materialize(spark_resource, storage, kafka)) == {f.table: first.delivered[f.topic] for f in KAFKA_FEEDS}
+    assert ingested(materialize(spark_resource, storage, kafka)) == {
+        f.table: first.delivered[f.topic] for f in KAFKA_FEEDS
+    }
     rows = offsets_by_topic(lake_root)
     assert {topic: len(r) for topic, r in rows.items()} == dict(first.delivered)
     # What a consumer reads as empty before the first record is what the records are written as.
@@ -77,7 +81,9 @@ def test_each_run_ingests_exactly_what_arrived_even_across_a_broker_restart(kafk
     kafka_broker.stop()
     kafka_broker.start()
     second = produce_events(kafka_broker.bootstrap_servers(), rate=20_000, seconds=0.05, batch=1)
-    assert ingested(materialize(spark_resource, storage, kafka)) == {f.table: second.delivered[f.topic] for f in KAFKA_FEEDS}
+    assert ingested(materialize(spark_resource, storage, kafka)) == {
+        f.table: second.delivered[f.topic] for f in KAFKA_FEEDS
+    }
     rows = offsets_by_topic(lake_root)
     assert {topic: len(r) for topic, r in rows.items()} == dict(first.delivered + second.delivered)
     assert all(len(set(r)) == len(r) for r in rows.values())

@@ -30,7 +30,9 @@ def kill_mid_stream(process: subprocess.Popen, checkpoint: Path, timeout: float 
     planned = checkpoint / "offsets" / "1"
     deadline = time.monotonic() + timeout
     while not planned.exists():
-        assert process.poll() is None, f"the run ended before its second micro-batch:\n{process.communicate()[0][-3000:]}"
+        assert process.poll() is None, (
+            f"the run ended before its second micro-batch:\n{process.communicate()[0][-3000:]}"
+        )
         assert time.monotonic() < deadline, "no second micro-batch planned in time"
         time.sleep(0.02)
     os.killpg(process.pid, signal.SIGKILL)
@@ -42,15 +44,28 @@ def bronze_rows(lake_root: Path) -> list[tuple[int, int]]:
     return list(zip(data["partition"].to_pylist(), data["offset"].to_pylist()))
 
 
-def test_a_killed_run_is_finished_by_the_next_without_loss_or_duplicates(kafka_broker, spark_resource, storage, lake_root, tmp_path):
+def test_a_killed_run_is_finished_by_the_next_without_loss_or_duplicates(
+    kafka_broker, spark_resource, storage, lake_root, tmp_path
+):
     bootstrap = kafka_broker.bootstrap_servers()
     report = produce_events(bootstrap, rate=50_000, seconds=MESSAGES / 50_000, topics=[CLICKSTREAM])
     assert report.delivered[CLICKSTREAM] == MESSAGES
 
     run = subprocess.Popen(
-        [sys.executable, str(RUN_SCRIPT), storage.root_uri, str(tmp_path / "scratch"), bootstrap, FEED.table, str(PER_MICRO_BATCH)],
+        [
+            sys.executable,
+            str(RUN_SCRIPT),
+            storage.root_uri,
+            str(tmp_path / "scratch"),
+            bootstrap,
+            FEED.table,
+            str(PER_MICRO_BATCH),
+        ],
         env={**os.environ, "LAKEHOUSE_SPARK_DRIVER_MEMORY": "1g"},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     kill_mid_stream(run, lake_root / "_system" / "checkpoints" / "bronze" / FEED.table)
     partial = len(bronze_rows(lake_root))

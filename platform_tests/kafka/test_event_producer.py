@@ -24,7 +24,9 @@ def customer_key(value: dict) -> str:
 
 def test_pacer_spaces_sends_and_catches_up_after_a_late_one():
     now, slept = [100.0], []
-    pacer = Pacer(rate=10, clock=lambda: now[0], sleep=lambda s: (slept.append(round(s, 6)), now.__setitem__(0, now[0] + s)))
+    pacer = Pacer(
+        rate=10, clock=lambda: now[0], sleep=lambda s: (slept.append(round(s, 6)), now.__setitem__(0, now[0] + s))
+    )
     pacer.wait_for_turn(0)
     pacer.wait_for_turn(1)
     now[0] += 0.5  # a slow send: the next four are already due, and go out without waiting

@@ -38,25 +38,35 @@ def definitions(spark_resource, storage, kafka_broker):
     # This lake holds clickstream only: checks of references to other tables have nothing to look up.
     checks = [c for c in silver.asset_checks if not any(k.name.startswith("references_") for k in c.check_keys)]
     return dg.Definitions.merge(
-        file_feeds.defs(), kafka_topics.defs(), dg.Definitions(assets=silver.assets, asset_checks=checks),
+        file_feeds.defs(),
+        kafka_topics.defs(),
+        dg.Definitions(assets=silver.assets, asset_checks=checks),
         dg.Definitions(
-            sensors=[kafka_new_records], executor=dg.in_process_executor,
-            resources={"spark": spark_resource, "storage": storage,
-                       "kafka": KafkaCluster(bootstrap_servers=kafka_broker.bootstrap_servers())},
+            sensors=[kafka_new_records],
+            executor=dg.in_process_executor,
+            resources={
+                "spark": spark_resource,
+                "storage": storage,
+                "kafka": KafkaCluster(bootstrap_servers=kafka_broker.bootstrap_servers()),
+            },
         ),
     )
 
 
 def tick(definitions, instance, cursor=None):
-    context = dg.build_sensor_context(instance=instance, cursor=cursor, definitions=definitions,
-                                      resources=definitions.resources)
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, definitions=definitions, resources=definitions.resources
+    )
     return kafka_new_records(context)
 
 
 def run(definitions, instance, request: dg.RunRequest) -> dg.ExecuteInProcessResult:
     job = definitions.resolve_implicit_global_asset_job_def()
-    result = job.execute_in_process(instance=instance, asset_selection=request.asset_selection,
-                                    tags={**request.tags, "dagster/run_key": request.run_key})
+    result = job.execute_in_process(
+        instance=instance,
+        asset_selection=request.asset_selection,
+        tags={**request.tags, "dagster/run_key": request.run_key},
+    )
     assert result.success
     return result
 
@@ -72,7 +82,9 @@ def land_file_clicks(definitions, instance, lake_root) -> None:
 
 
 def bronze_offsets(lake_root) -> list[tuple[int, int]]:
-    data = DeltaTable(str(lake_root / "bronze" / "kafka_web_clickstream")).to_pyarrow_table(columns=["partition", "offset"])
+    data = DeltaTable(str(lake_root / "bronze" / "kafka_web_clickstream")).to_pyarrow_table(
+        columns=["partition", "offset"]
+    )
     return list(zip(data["partition"].to_pylist(), data["offset"].to_pylist()))
 
 
@@ -88,7 +100,9 @@ def test_the_sensor_takes_produced_events_to_bronze_and_silver_once(definitions,
         land_file_clicks(definitions, instance, lake_root)
 
         # Source batch 1: later events than the landed file's, so Silver gains every one of them.
-        produced = produce_events(bootstrap, rate=2_000, seconds=0.2, topics=[CLICKSTREAM], batch=1).delivered[CLICKSTREAM]
+        produced = produce_events(bootstrap, rate=2_000, seconds=0.2, topics=[CLICKSTREAM], batch=1).delivered[
+            CLICKSTREAM
+        ]
         first = tick(definitions, instance)
         [request] = first.run_requests
         assert set(request.asset_selection) == {KAFKA_CLICKS} | SILVER_FROM_CLICKS
@@ -97,8 +111,9 @@ def test_the_sensor_takes_produced_events_to_bronze_and_silver_once(definitions,
         # The same records are not requested twice: not with the cursor, not while a run is queued,
         # and after a lost cursor the run key is the same one, which Dagster launches only once.
         assert "No record arrived" in tick(definitions, instance, first.cursor).skip_message
-        running = instance.add_run(dg.DagsterRun(job_name="kafka", status=dg.DagsterRunStatus.STARTED,
-                                                 tags={TRIGGER_TAG: "kafka"}))
+        running = instance.add_run(
+            dg.DagsterRun(job_name="kafka", status=dg.DagsterRunStatus.STARTED, tags={TRIGGER_TAG: "kafka"})
+        )
         assert "queued or running" in tick(definitions, instance).skip_message
         instance.delete_run(running.run_id)
         assert tick(definitions, instance).run_requests[0].run_key == request.run_key

@@ -13,8 +13,15 @@ from lakehouse.lib.ingest.ledger import IngestLedger
 
 
 def feed_of(fmt: str, schema: str, **options) -> FileFeed:
-    return FileFeed(name=f"t_{fmt.lower()}", source_system="test", landing_path=fmt, format=fmt,
-                    expected_schema=schema, description="test feed", **options)
+    return FileFeed(
+        name=f"t_{fmt.lower()}",
+        source_system="test",
+        landing_path=fmt,
+        format=fmt,
+        expected_schema=schema,
+        description="test feed",
+        **options,
+    )
 
 
 def landing(lake_root: Path, feed: FileFeed) -> Path:
@@ -29,7 +36,8 @@ def write_lines(path: Path, lines: list[str]) -> None:
 
 def ingest(spark, storage, feed: FileFeed) -> IngestReport:
     return ingest_file_feed(
-        spark, feed,
+        spark,
+        feed,
         table_uri=storage.table_uri_for("bronze", feed.name),
         landing_uri=storage.landing_uri(feed.landing_path),
         ledger=IngestLedger(spark, storage.system_uri("ingest_ledger")),

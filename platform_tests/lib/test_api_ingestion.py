@@ -15,8 +15,14 @@ DAYS = 20  # 20 days x the quote currencies: several pages at page_size 25
 
 def ingest(spark, uri, base_url, run="run-1"):
     api = FxRatesApi(base_url=base_url, page_size=25, backoff_factor=0.0)
-    return ingest_api_pages(spark, feed="fx_rates", expected_schema=FX_RATES_SCHEMA, table_uri=uri,
-                            batch_id=run, fetch_pages=api.page_reader(base_url))
+    return ingest_api_pages(
+        spark,
+        feed="fx_rates",
+        expected_schema=FX_RATES_SCHEMA,
+        table_uri=uri,
+        batch_id=run,
+        fetch_pages=api.page_reader(),
+    )
 
 
 def stored_keys(spark, uri):
@@ -39,9 +45,8 @@ def test_flaky_api_is_read_completely_once(spark, storage):
 
 def test_outage_mid_pagination_resumes_from_the_stored_cursor(spark, storage):
     uri = storage.table_uri_for("bronze", "fx_rates")
-    with serve_fx_api(fail_after_pages=2, days=DAYS) as server:
-        with pytest.raises(ApiUnavailable) as outage:
-            ingest(spark, uri, server.base_url)
+    with serve_fx_api(fail_after_pages=2, days=DAYS) as server, pytest.raises(ApiUnavailable) as outage:
+        ingest(spark, uri, server.base_url)
     assert outage.value.cursor is not None
     assert spark.read.format("delta").load(uri).count() == 50  # the two pages before the outage
 
@@ -70,8 +75,11 @@ def test_the_asset_reports_an_outage_as_a_clear_failure(spark_resource, storage)
     with serve_fx_api(fail_after_pages=0, days=DAYS) as server:
         result = dg.materialize(
             [fx_rates],
-            resources={"spark": spark_resource, "storage": storage,
-                       "fx_api": FxRatesApi(base_url=server.base_url, max_retries=1, backoff_factor=0.0)},
+            resources={
+                "spark": spark_resource,
+                "storage": storage,
+                "fx_api": FxRatesApi(base_url=server.base_url, max_retries=1, backoff_factor=0.0),
+            },
             raise_on_error=False,
         )
     assert not result.success

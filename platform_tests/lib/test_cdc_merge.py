@@ -55,18 +55,21 @@ EVENTS = [
 ]
 DELIVERED = EVENTS + [EVENTS[3], EVENTS[9]]  # two events are delivered twice
 
-EXPECTED_HISTORY = sorted([
-    (1, "Ann", "a2", at(1), at(8), False, 1),
-    (1, "Ann", "a3", at(12), at(13), False, 12),
-    (1, "Anna", "a3", at(13), at(14), False, 13),
-    (1, "Ann", "a4", at(14), None, True, 14),
-    (2, "Bob", "b1", at(2), at(4), False, 2),
-    (2, "Bobby", "b1", at(4), at(5), False, 4),
-    (2, "Bob", "b2", at(6), at(8), False, 6),
-    (3, "Cy", "c1", at(7), at(8), False, 7),
-    (3, "Cy", "c2", at(9), at(10), False, 9),
-    (3, "Cyrus", "c2", at(10), None, True, 10),
-], key=repr)
+EXPECTED_HISTORY = sorted(
+    [
+        (1, "Ann", "a2", at(1), at(8), False, 1),
+        (1, "Ann", "a3", at(12), at(13), False, 12),
+        (1, "Anna", "a3", at(13), at(14), False, 13),
+        (1, "Ann", "a4", at(14), None, True, 14),
+        (2, "Bob", "b1", at(2), at(4), False, 2),
+        (2, "Bobby", "b1", at(4), at(5), False, 4),
+        (2, "Bob", "b2", at(6), at(8), False, 6),
+        (3, "Cy", "c1", at(7), at(8), False, 7),
+        (3, "Cy", "c2", at(9), at(10), False, 9),
+        (3, "Cyrus", "c2", at(10), None, True, 10),
+    ],
+    key=repr,
+)
 
 
 def arrivals(count: int, seed: int) -> list[list[list[tuple]]]:
@@ -187,7 +190,9 @@ def test_a_rerun_repairs_a_merge_killed_midway(spark, storage, lake_root, tmp_pa
     with log.open("wb") as output:
         run = subprocess.Popen(
             [sys.executable, str(CRASH_RUN), uri, str(tmp_path / "scratch")],
-            stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         # The MERGE writes its data files into the table folder before it commits: kill it then.
@@ -233,7 +238,10 @@ def test_a_partitioned_table_rewrites_only_the_partitions_a_batch_touches(spark,
 
     assert (stats.rows_inserted, stats.rows_updated) == (1, 1)
     assert table_rows(spark, uri, ("id", "day", "page", "is_deleted")) == [
-        (1, "d1", "/a", False), (2, "d1", "/b", False), (3, "d2", "/c2", False), (4, "d2", "/d", False),
+        (1, "d1", "/a", False),
+        (2, "d1", "/b", False),
+        (3, "d2", "/c2", False),
+        (4, "d2", "/d", False),
     ]
     assert set(spark.read.format("delta").load(uri).where("day = 'd1'").inputFiles()) == d1_files
     history = spark.sql(f"DESCRIBE HISTORY delta.`{uri}`").where("operation = 'MERGE'").orderBy("version")

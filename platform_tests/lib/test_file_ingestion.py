@@ -4,7 +4,7 @@ files, a failing append isolated to its file, exactly-once re-runs, crash recove
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import duckdb
@@ -20,11 +20,13 @@ from landing_zone import by_name, feed_of, ingest, landing, ledger, table, write
 from lakehouse.lib.ingest.ledger import IngestLedger
 
 ORDER_SCHEMA = "order_id bigint, quantity int, price decimal(12,2)"
-ORDERS = pa.table({
-    "order_id": pa.array([1, 2, 3], pa.int64()),
-    "quantity": pa.array([5, 6, 7], pa.int32()),
-    "price": pa.array([Decimal("1.50"), Decimal("2.00"), Decimal("3.25")], pa.decimal128(12, 2)),
-})
+ORDERS = pa.table(
+    {
+        "order_id": pa.array([1, 2, 3], pa.int64()),
+        "quantity": pa.array([5, 6, 7], pa.int32()),
+        "price": pa.array([Decimal("1.50"), Decimal("2.00"), Decimal("3.25")], pa.decimal128(12, 2)),
+    }
+)
 
 
 @pytest.mark.parametrize("fmt", ["parquet", "orc", "avro"])
@@ -36,9 +38,15 @@ def test_self_describing_formats_are_ingested_typed(spark, storage, lake_root, f
     elif fmt == "orc":
         orc.write_table(ORDERS, folder / "orders.orc")
     else:
-        schema = {"type": "record", "name": "Order", "fields": [
-            {"name": "order_id", "type": "long"}, {"name": "quantity", "type": "int"},
-            {"name": "price", "type": {"type": "bytes", "logicalType": "decimal", "precision": 12, "scale": 2}}]}
+        schema = {
+            "type": "record",
+            "name": "Order",
+            "fields": [
+                {"name": "order_id", "type": "long"},
+                {"name": "quantity", "type": "int"},
+                {"name": "price", "type": {"type": "bytes", "logicalType": "decimal", "precision": 12, "scale": 2}},
+            ],
+        }
         with open(folder / "orders.avro", "wb") as out:
             fastavro.writer(out, schema, ORDERS.to_pylist())
 
@@ -46,18 +54,25 @@ def test_self_describing_formats_are_ingested_typed(spark, storage, lake_root, f
 
     assert (report.files_ingested, report.rows, report.rescued_rows) == (1, 3, 0)
     rows = table(spark, storage, feed).orderBy("order_id").collect()
-    assert [(r.order_id, r.quantity, r.price) for r in rows] == [(1, 5, Decimal("1.50")), (2, 6, Decimal("2.00")), (3, 7, Decimal("3.25"))]
+    assert [(r.order_id, r.quantity, r.price) for r in rows] == [
+        (1, 5, Decimal("1.50")),
+        (2, 6, Decimal("2.00")),
+        (3, 7, Decimal("3.25")),
+    ]
     assert {r._source_file.rsplit("/", 1)[-1] for r in rows} == {f"orders.{fmt}"}
 
 
 def test_json_rescues_values_that_do_not_fit_and_adds_new_columns(spark, storage, lake_root):
     feed = feed_of("json", "id bigint, amount double, ts timestamp")
-    write_lines(landing(lake_root, feed) / "a.json", [
-        json.dumps({"id": 1, "amount": 2.5, "ts": "2026-01-01T10:00:00Z"}),
-        json.dumps({"id": "abc", "amount": 1}),              # wrong type
-        json.dumps({"id": 3, "amount": 4, "coupon": "X1"}),  # new column
-        '{"id": 4, "amo',                                    # broken JSON
-    ])
+    write_lines(
+        landing(lake_root, feed) / "a.json",
+        [
+            json.dumps({"id": 1, "amount": 2.5, "ts": "2026-01-01T10:00:00Z"}),
+            json.dumps({"id": "abc", "amount": 1}),  # wrong type
+            json.dumps({"id": 3, "amount": 4, "coupon": "X1"}),  # new column
+            '{"id": 4, "amo',  # broken JSON
+        ],
+    )
 
     report = ingest(spark, storage, feed)
 
@@ -189,8 +204,11 @@ def test_a_duplicate_write_of_the_same_batch_is_skipped_by_delta(spark, storage,
 def test_a_file_that_fails_only_when_read_in_full_is_refused_and_the_others_appended(spark, storage, lake_root):
     feed = feed_of("avro", "supplier_id bigint, name string")
     folder = landing(lake_root, feed)
-    schema = {"type": "record", "name": "Supplier",
-              "fields": [{"name": "supplier_id", "type": "long"}, {"name": "name", "type": "string"}]}
+    schema = {
+        "type": "record",
+        "name": "Supplier",
+        "fields": [{"name": "supplier_id", "type": "long"}, {"name": "name", "type": "string"}],
+    }
     with open(folder / "good.avro", "wb") as out:
         fastavro.writer(out, schema, [{"supplier_id": i, "name": "Acme"} for i in range(3)])
     with open(folder / "cut.avro", "wb") as out:
@@ -229,11 +247,15 @@ def test_an_append_failing_for_no_file_of_its_own_fails_the_run_and_the_next_run
 
 def test_a_bronze_table_with_times_far_from_today_reads_with_delta_rs_and_duckdb(spark, storage, lake_root):
     feed = feed_of("json", "id bigint, ts timestamp")
-    write_lines(landing(lake_root, feed) / "a.json", [
-        '{"id": 1, "ts": "2999-12-31T23:59:59Z"}', '{"id": 2, "ts": "1800-01-01T00:00:00Z"}',
-        '{"id": 3, "ts": 99999999999999}',  # epoch seconds whose microseconds overflow: Spark makes it year 248073
-        '{"id": 4, "ts": "2026-01-05T10:00:00Z"}',
-    ])
+    write_lines(
+        landing(lake_root, feed) / "a.json",
+        [
+            '{"id": 1, "ts": "2999-12-31T23:59:59Z"}',
+            '{"id": 2, "ts": "1800-01-01T00:00:00Z"}',
+            '{"id": 3, "ts": 99999999999999}',  # epoch seconds whose microseconds overflow: Spark makes it year 248073
+            '{"id": 4, "ts": "2026-01-05T10:00:00Z"}',
+        ],
+    )
 
     ingest(spark, storage, feed)
 
@@ -243,7 +265,7 @@ def test_a_bronze_table_with_times_far_from_today_reads_with_delta_rs_and_duckdb
     assert duckdb.sql("SELECT count(*) FROM arrow WHERE year(ts) IN (2999, 1800, 248073)").fetchall() == [(3,)]
     # Delta's statistics would hold year 248073 in a form delta-rs cannot parse, and its dataset would then
     # skip the file for this filter; Bronze keeps no statistics on times.
-    after_2000 = delta.to_pyarrow_dataset().count_rows(filter=pc.field("ts") > datetime(2000, 1, 1, tzinfo=timezone.utc))
+    after_2000 = delta.to_pyarrow_dataset().count_rows(filter=pc.field("ts") > datetime(2000, 1, 1, tzinfo=UTC))
     assert after_2000 == 3
     assert "`ts`" not in delta.metadata().configuration["delta.dataSkippingStatsColumns"]
 

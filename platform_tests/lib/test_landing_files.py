@@ -15,11 +15,25 @@ from lakehouse.lib.ingest.landing import is_hidden, list_landed_files, read_head
 
 
 def feed(fmt: str, **options) -> FileFeed:
-    return FileFeed(name="f", source_system="s", landing_path="p", format=fmt, expected_schema="", description="", **options)
+    return FileFeed(
+        name="f", source_system="s", landing_path="p", format=fmt, expected_schema="", description="", **options
+    )
 
 
-@pytest.mark.parametrize("name", ["a.json", "A.JSON", "a.Json", "a.json.gz", "a.JSON.GZ", "a.json.bz2", "a.json.deflate",
-                                  "a.json.lz4", "a.json.snappy"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "a.json",
+        "A.JSON",
+        "a.Json",
+        "a.json.gz",
+        "a.JSON.GZ",
+        "a.json.bz2",
+        "a.json.deflate",
+        "a.json.lz4",
+        "a.json.snappy",
+    ],
+)
 def test_a_json_feed_takes_json_in_any_case_and_compressed_as_hadoop_decodes_it(name):
     assert feed("json").refusal(name) is None
 
@@ -60,10 +74,17 @@ def test_the_head_of_a_file_is_read_decompressed_whatever_the_case_of_its_suffix
 def test_every_file_in_the_folder_is_ingested_or_refused_with_the_reason(spark, storage, lake_root):
     feed = feed_of("json", "id bigint")
     folder = landing(lake_root, feed)
-    for i, name in enumerate(["a.JSON", "b.json.gz", "c.Json.GZ", "d.json.bz2", "notes.txt", "e.json.zst", "f.parquet.gz"]):
+    for i, name in enumerate(
+        ["a.JSON", "b.json.gz", "c.Json.GZ", "d.json.bz2", "notes.txt", "e.json.zst", "f.parquet.gz"]
+    ):
         content = json.dumps({"id": i}).encode() + b"\n"
-        (folder / name).write_bytes(gzip.compress(content) if name.lower().endswith(".gz") else
-                                    bz2.compress(content) if name.endswith(".bz2") else content)
+        (folder / name).write_bytes(
+            gzip.compress(content)
+            if name.lower().endswith(".gz")
+            else bz2.compress(content)
+            if name.endswith(".bz2")
+            else content
+        )
     (folder / ".uploading.json").write_text('{"id": 99}\n')
 
     report = ingest(spark, storage, feed)
@@ -85,14 +106,16 @@ def test_file_names_that_need_url_encoding_are_read_literally_and_recorded_by_th
     feed = feed_of(fmt, "name string")
     folder = landing(lake_root, feed)
     for name in NAMES:  # as globs, `x[1]` would match `x1`, and `c{1,2}` not itself
-        (folder / f"{name}.{fmt}").write_text(json.dumps({"name": name}) + "\n" if fmt == "json" else f'name\n"{name}"\n')
+        (folder / f"{name}.{fmt}").write_text(
+            json.dumps({"name": name}) + "\n" if fmt == "json" else f'name\n"{name}"\n'
+        )
 
     report = ingest(spark, storage, feed)
 
     assert report.rows == len(NAMES) and not report.rejected
     recorded = {r.source_file: r.rows for r in ledger(spark, storage).collect()}
     bronze = {r._source_file: r.name for r in table(spark, storage, feed).collect()}
-    assert recorded == {uri: 1 for uri in bronze}  # the ledger and Bronze name each file alike
+    assert recorded == dict.fromkeys(bronze, 1)  # the ledger and Bronze name each file alike
     assert sorted(by_name(bronze).items()) == sorted((f"{name}.{fmt}", name) for name in NAMES)  # each read only itself
     assert f"file:{folder}/a%20b.{fmt}" in bronze and f"file:{folder}/100%25.{fmt}" in bronze
 

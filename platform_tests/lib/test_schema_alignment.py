@@ -22,14 +22,17 @@ def rescued(row) -> dict | None:
 
 def test_an_object_or_array_sent_for_a_string_is_rescued_and_other_values_stay_text(spark, storage, lake_root):
     feed = feed_of("json", "id bigint, name string, after struct<first_name string, city string>")
-    write_lines(landing(lake_root, feed) / "a.json", [
-        '{"id": 1, "name": {"en": "Lamp"}}',
-        '{"id": 2, "name": ["home", "garden"]}',
-        '{"id": 3, "name": 5, "after": {"first_name": {"given": "Cleo"}, "city": "Köln"}}',
-        '{"id": 4, "name": true}',
-        '{"id": 5, "name": "{\\"en\\": \\"Lamp\\"}"}',  # a string that looks like an object is a string
-        '{"id": 6, "name": null, "after": null}',
-    ])
+    write_lines(
+        landing(lake_root, feed) / "a.json",
+        [
+            '{"id": 1, "name": {"en": "Lamp"}}',
+            '{"id": 2, "name": ["home", "garden"]}',
+            '{"id": 3, "name": 5, "after": {"first_name": {"given": "Cleo"}, "city": "Köln"}}',
+            '{"id": 4, "name": true}',
+            '{"id": 5, "name": "{\\"en\\": \\"Lamp\\"}"}',  # a string that looks like an object is a string
+            '{"id": 6, "name": null, "after": null}',
+        ],
+    )
 
     report = ingest(spark, storage, feed)
 
@@ -45,16 +48,29 @@ def test_an_object_or_array_sent_for_a_string_is_rescued_and_other_values_stay_t
 
 def test_a_value_no_cast_can_fit_is_rescued_as_json_and_a_column_delta_refuses_too(spark, storage, lake_root):
     feed = feed_of("parquet", "id bigint, customer_id bigint, name string")
-    pq.write_table(pa.Table.from_pylist([
-        {"id": 1, "customer_id": {"crm": 1, "erp": 2}, "name": {"legal": "Acme GmbH", "short": "Acme"}, "sales rep": "Kim"},
-    ]), landing(lake_root, feed) / "a.parquet")
+    pq.write_table(
+        pa.Table.from_pylist(
+            [
+                {
+                    "id": 1,
+                    "customer_id": {"crm": 1, "erp": 2},
+                    "name": {"legal": "Acme GmbH", "short": "Acme"},
+                    "sales rep": "Kim",
+                },
+            ]
+        ),
+        landing(lake_root, feed) / "a.parquet",
+    )
 
     report = ingest(spark, storage, feed)
 
     [row] = table(spark, storage, feed).collect()
     assert (report.rows, report.rescued_rows, row.customer_id, row.name) == (1, 1, None, None)
     assert rescued(row) == {
-        "customer_id": {"crm": 1, "erp": 2}, "name": {"legal": "Acme GmbH", "short": "Acme"}, "sales rep": "Kim"}
+        "customer_id": {"crm": 1, "erp": 2},
+        "name": {"legal": "Acme GmbH", "short": "Acme"},
+        "sales rep": "Kim",
+    }
     assert "sales rep" not in table(spark, storage, feed).columns
 
 
@@ -105,7 +121,8 @@ def test_json_lines_that_are_not_utf8_leave_only_valid_utf8_in_rescued_data(spar
     feed = feed_of("json", "id bigint, after struct<first_name string>")
     lines = filler_lines(700) + ['{"id": 2, "after": {"first_name": "M\ufffdller"}}']
     (landing(lake_root, feed) / "a.json").write_bytes(
-        "\n".join(lines).encode() + b'\n{"id": 1, "after": {"first_name": "M\xfcller"}}\n')
+        "\n".join(lines).encode() + b'\n{"id": 1, "after": {"first_name": "M\xfcller"}}\n'
+    )
 
     report = ingest(spark, storage, feed)
 

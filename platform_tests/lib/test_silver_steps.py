@@ -17,8 +17,14 @@ def derive_stores(stores):
 
 
 def silver_table(name: str, changes=derive_products, **fields) -> SilverTable:
-    return SilverTable(name=name, description=name, contract=c.Product, changes=changes,
-                       sources={changes.__name__.removeprefix("derive_"): dg.AssetKey(["bronze", name])}, **fields)
+    return SilverTable(
+        name=name,
+        description=name,
+        contract=c.Product,
+        changes=changes,
+        sources={changes.__name__.removeprefix("derive_"): dg.AssetKey(["bronze", name])},
+        **fields,
+    )
 
 
 def names(steps):
@@ -49,7 +55,8 @@ def test_the_tables_of_a_step_are_partitioned_alike():
 def test_tables_derived_alike_must_have_contracts_that_judge_their_changes_alike():
     current = silver_table("current")
     assert names(silver_steps([current, SilverTable(**{**vars(current), "name": "copy"})])) == {
-        "current": ["current", "copy"]}
+        "current": ["current", "copy"]
+    }
     stricter = SilverTable(**{**vars(current), "name": "stricter", "contract": c.OrderLine})
     with pytest.raises(ValueError, match="same rules"):
         silver_steps([current, stricter])

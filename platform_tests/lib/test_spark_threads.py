@@ -17,11 +17,14 @@ def test_the_calls_run_with_the_callers_spark_properties_and_give_their_outcomes
     context = spark.sparkContext
     context.setLocalProperty("lakehouse.test.caller", "step")
     try:
-        outcomes = side_by_side(spark, [
-            lambda: context.getLocalProperty("lakehouse.test.caller"),
-            lambda: spark.range(10).count(),
-            lambda: 1 / 0,
-        ])
+        outcomes = side_by_side(
+            spark,
+            [
+                lambda: context.getLocalProperty("lakehouse.test.caller"),
+                lambda: spark.range(10).count(),
+                lambda: 1 / 0,
+            ],
+        )
     finally:
         context.setLocalProperty("lakehouse.test.caller", None)
     assert [f.result() for f in outcomes[:2]] == ["step", 10]

@@ -13,13 +13,16 @@ from lakehouse.lib.ingest.encodings import SNIFF_BYTES, sniff_encoding
 TEXT = "id,name\n1,Müller “quoted” € naïve\n2,Gérard Œuvre\n"
 
 
-@pytest.mark.parametrize(("encoded", "expected"), [
-    (TEXT.encode("utf-8-sig"), "UTF-8"),
-    (TEXT.encode("utf-16"), "UTF-16"),
-    ("\ufeff".encode("utf-16-be") + TEXT.encode("utf-16-be"), "UTF-16"),
-    (TEXT.encode("utf-32"), "UTF-32"),
-    ("\ufeff".encode("utf-32-be") + TEXT.encode("utf-32-be"), "UTF-32"),
-])
+@pytest.mark.parametrize(
+    ("encoded", "expected"),
+    [
+        (TEXT.encode("utf-8-sig"), "UTF-8"),
+        (TEXT.encode("utf-16"), "UTF-16"),
+        ("\ufeff".encode("utf-16-be") + TEXT.encode("utf-16-be"), "UTF-16"),
+        (TEXT.encode("utf-32"), "UTF-32"),
+        ("\ufeff".encode("utf-32-be") + TEXT.encode("utf-32-be"), "UTF-32"),
+    ],
+)
 def test_a_byte_order_mark_names_the_unicode_encoding(encoded, expected):
     assert sniff_encoding(encoded) == expected
 
@@ -29,23 +32,36 @@ def test_valid_utf8_is_utf8_even_when_the_sniffed_head_ends_mid_character():
     assert head.endswith(b"\xc3") and sniff_encoding(head) == "UTF-8"
 
 
-@pytest.mark.parametrize(("encoded", "expected"), [
-    (TEXT.encode("cp1252"), "windows-1252"),
-    ("id,name\n1,Müller naïve\n".encode("latin-1"), "windows-1252"),  # ISO-8859-1's printable bytes are 1252's
-    ("id,name\n1,Москва, привет мир, это тест кодировки\n".encode("cp1251"), "windows-1251"),
-    (bytes(range(128, 256)) * 8, "windows-1252"),  # nothing recognisable: the fallback
-])
+@pytest.mark.parametrize(
+    ("encoded", "expected"),
+    [
+        (TEXT.encode("cp1252"), "windows-1252"),
+        ("id,name\n1,Müller naïve\n".encode("latin-1"), "windows-1252"),  # ISO-8859-1's printable bytes are 1252's
+        ("id,name\n1,Москва, привет мир, это тест кодировки\n".encode("cp1251"), "windows-1251"),
+        (bytes(range(128, 256)) * 8, "windows-1252"),  # nothing recognisable: the fallback
+    ],
+)
 def test_other_bytes_get_a_windows_code_page_1252_unless_another_fits_better(encoded, expected):
     assert sniff_encoding(encoded) == expected
 
 
 NAMES = {1: "Grüße “zitiert” – €", 2: "Łódź", 3: "naïve Œuvre"}
-ENCODINGS = {"utf8.x": "utf-8", "bom.x": "utf-8-sig", "utf16.x": "utf-16", "utf16be.x": "utf-16-be-bom",
-             "utf32.x": "utf-32", "cp1252.x": "cp1252"}
+ENCODINGS = {
+    "utf8.x": "utf-8",
+    "bom.x": "utf-8-sig",
+    "utf16.x": "utf-16",
+    "utf16be.x": "utf-16-be-bom",
+    "utf32.x": "utf-32",
+    "cp1252.x": "cp1252",
+}
 
 
 def encode(text: str, encoding: str) -> bytes:
-    return "\ufeff".encode("utf-16-be") + text.encode("utf-16-be") if encoding == "utf-16-be-bom" else text.encode(encoding)
+    return (
+        "\ufeff".encode("utf-16-be") + text.encode("utf-16-be")
+        if encoding == "utf-16-be-bom"
+        else text.encode(encoding)
+    )
 
 
 def names_of(encoding: str) -> dict[int, str]:
@@ -97,7 +113,9 @@ def test_an_encoding_the_feed_declares_wins_over_sniffing(spark, storage, lake_r
 
 def test_a_csv_field_with_a_line_break_or_doubled_quotes_stays_one_record(spark, storage, lake_root):
     feed = feed_of("csv", "id bigint, street string, name string")
-    (landing(lake_root, feed) / "a.csv").write_text('id,street,name\n1,"Hauptstraße 1\nHinterhaus","O""Neil, Jr."\n2,B,C\n')
+    (landing(lake_root, feed) / "a.csv").write_text(
+        'id,street,name\n1,"Hauptstraße 1\nHinterhaus","O""Neil, Jr."\n2,B,C\n'
+    )
 
     report = ingest(spark, storage, feed)
 

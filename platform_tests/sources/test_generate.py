@@ -22,8 +22,18 @@ SCALE = 2_000
 # feed -> (expected keys, field -> JSON types it may have)
 JSON_FEEDS = {
     "web/clickstream": (
-        {"event_id", "event_ts", "session_id", "customer_id", "event_type", "page_url", "product_id", "referrer",
-         "user_agent", "device"},
+        {
+            "event_id",
+            "event_ts",
+            "session_id",
+            "customer_id",
+            "event_type",
+            "page_url",
+            "product_id",
+            "referrer",
+            "user_agent",
+            "device",
+        },
         {"customer_id": (int, type(None)), "product_id": (int, type(None)), "event_ts": (str,)},
     ),
     "erp/products": (
@@ -35,8 +45,18 @@ JSON_FEEDS = {
         {"ts_ms": (int,), "lsn": (int,)},
     ),
 }
-CSV_COLUMNS = ["customer_id", "first_name", "last_name", "email", "phone", "street", "city", "postal_code", "country",
-               "updated_at"]
+CSV_COLUMNS = [
+    "customer_id",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "street",
+    "city",
+    "postal_code",
+    "country",
+    "updated_at",
+]
 
 
 def file_hashes(root: Path) -> dict[str, str]:
@@ -103,7 +123,9 @@ def test_later_batch_adds_new_files_with_new_records_and_keeps_old_ones(tmp_path
     for feed in summary.feeds:
         assert any(name.startswith(f"landing/{feed}/") for name in added), feed
     assert [n for n in added if "/crm/customers/" in n] == ["landing/crm/customers/customers_20260110.csv"]
-    assert all("_b001_" in n for n in added if "/docs/" not in n and "/crm/customers/" not in n and BATCH_RECORDS not in n)
+    assert all(
+        "_b001_" in n for n in added if "/docs/" not in n and "/crm/customers/" not in n and BATCH_RECORDS not in n
+    )
 
     old_events = well_formed(parse_json_feed(tmp_path, "web/clickstream", batch=0)[0], "web/clickstream")
     new_events = well_formed(parse_json_feed(tmp_path, "web/clickstream", batch=1)[0], "web/clickstream")
@@ -151,9 +173,16 @@ def test_scale_drives_volumes(generated, tmp_path):
 def test_every_feed_is_present_in_its_format(generated):
     root, summary = generated
     expected = {
-        "crm/customers": ".csv", "crm/customer_changes": ".json", "erp/products": ".json", "erp/stores": ".orc",
-        "erp/suppliers": ".avro", "erp/orders": ".parquet", "erp/order_lines": ".parquet",
-        "web/clickstream": ".json", "docs/invoices": ".pdf", "docs/product_images": ".png",
+        "crm/customers": ".csv",
+        "crm/customer_changes": ".json",
+        "erp/products": ".json",
+        "erp/stores": ".orc",
+        "erp/suppliers": ".avro",
+        "erp/orders": ".parquet",
+        "erp/order_lines": ".parquet",
+        "web/clickstream": ".json",
+        "docs/invoices": ".pdf",
+        "docs/product_images": ".png",
     }
     assert set(summary.feeds) == set(expected)
     for feed, suffix in expected.items():
@@ -201,8 +230,11 @@ def readable_tables(files: list[Path], read) -> tuple[list[pa.Table], int]:
         ("erp/orders", pq.read_table, {"null_key": ("order_id", None), "invalid_value": ("status", "unknown")}),
         ("erp/order_lines", pq.read_table, {"null_key": ("order_id", None), "invalid_value": ("quantity", -3)}),
         ("erp/stores", orc.read_table, {"invalid_value": ("channel", "kiosk")}),
-        ("erp/suppliers", lambda p: pa.Table.from_pylist(list(fastavro.reader(p.open("rb")))),
-         {"invalid_email": ("email", "n/a")}),
+        (
+            "erp/suppliers",
+            lambda p: pa.Table.from_pylist(list(fastavro.reader(p.open("rb")))),
+            {"invalid_email": ("email", "n/a")},
+        ),
     ],
 )
 def test_binary_feed_files_are_readable_except_the_broken_ones(generated, feed, read, faults):

@@ -61,16 +61,18 @@ def test_debezium_envelopes_become_flat_changes_and_unusable_ones_are_flagged(sp
     valid, invalid = split_invalid(flatten_debezium(envelopes, ["customer_id"]))
 
     assert valid.columns == ["customer_id", "name", "city", "_op", "_sequence", "_event_ts"]
-    assert rows(valid, "_sequence", "_op", "customer_id", "name", "city", "_event_ts") == ordered([
-        (10, "c", 1, "Ann", "Oslo", at(1)),
-        (11, "u", 1, "Ann", "Rome", at(2)),
-        (12, "d", 1, "Ann", "Rome", at(3)),  # a delete keeps the image from before it, so its key is known
-        (13, "r", 2, "Bob", "Lima", at(4)),
-        (14, "t", None, None, None, at(5)),  # a truncate has no key and is still valid
-    ])
-    assert rows(invalid, "_sequence", "_invalid_reason") == ordered([
-        (15, "no key"), (16, "no key"), (17, "unknown op: x"), (None, "no sequence")
-    ])
+    assert rows(valid, "_sequence", "_op", "customer_id", "name", "city", "_event_ts") == ordered(
+        [
+            (10, "c", 1, "Ann", "Oslo", at(1)),
+            (11, "u", 1, "Ann", "Rome", at(2)),
+            (12, "d", 1, "Ann", "Rome", at(3)),  # a delete keeps the image from before it, so its key is known
+            (13, "r", 2, "Bob", "Lima", at(4)),
+            (14, "t", None, None, None, at(5)),  # a truncate has no key and is still valid
+        ]
+    )
+    assert rows(invalid, "_sequence", "_invalid_reason") == ordered(
+        [(15, "no key"), (16, "no key"), (17, "unknown op: x"), (None, "no sequence")]
+    )
 
 
 def test_snapshot_diff_finds_inserts_updates_and_deletes_but_not_unchanged_rows(spark):
@@ -83,12 +85,14 @@ def test_snapshot_diff_finds_inserts_updates_and_deletes_but_not_unchanged_rows(
 
     changes, invalid = split_invalid(snapshot_changes(previous, current, ["customer_id"], 7, at(7)))
 
-    assert rows(changes, "customer_id", "_op", "name", "city", "_sequence", "_event_ts") == ordered([
-        (2, "u", "Bob", "Rome", 7, at(7)),
-        (3, "u", None, "Cy", 7, at(7)),  # the same value moved to another column is a change
-        (4, "d", "Dan", "Pune", 7, at(7)),  # a delete carries the previous image
-        (5, "c", "Fay", "Riga", 7, at(7)),
-    ])
+    assert rows(changes, "customer_id", "_op", "name", "city", "_sequence", "_event_ts") == ordered(
+        [
+            (2, "u", "Bob", "Rome", 7, at(7)),
+            (3, "u", None, "Cy", 7, at(7)),  # the same value moved to another column is a change
+            (4, "d", "Dan", "Pune", 7, at(7)),  # a delete carries the previous image
+            (5, "c", "Fay", "Riga", 7, at(7)),
+        ]
+    )
     assert rows(invalid, "name", "_invalid_reason") == [("Gus", "no key")]
 
 
@@ -100,24 +104,34 @@ def test_first_snapshot_creates_every_row(spark):
 
     micros = epoch_ms(1) * 1000
     assert rows(changes, "customer_id", "_op", "_sequence", "_event_ts", "_invalid_reason") == [
-        (1, "c", micros, at(1), None), (2, "c", micros, at(1), None)
+        (1, "c", micros, at(1), None),
+        (2, "c", micros, at(1), None),
     ]
 
 
 def test_change_records_without_envelope_become_flat_changes(spark):
     records = spark.createDataFrame(
-        [("c", epoch_ms(1), 10, 1, "Ann", "Oslo"), ("d", epoch_ms(2), 11, 1, "Ann", "Oslo"),
-         ("u", epoch_ms(3), 12, None, "Bob", "Lima")],
+        [
+            ("c", epoch_ms(1), 10, 1, "Ann", "Oslo"),
+            ("d", epoch_ms(2), 11, 1, "Ann", "Oslo"),
+            ("u", epoch_ms(3), 12, None, "Bob", "Lima"),
+        ],
         f"op string, ts_ms bigint, lsn bigint, {CUSTOMER}",
     )
 
     changes = row_changes(
-        records, ["customer_id"], ["customer_id", "name", "city"],
-        op=F.col("op"), sequence=F.col("lsn"), event_ts=F.timestamp_millis("ts_ms"),
+        records,
+        ["customer_id"],
+        ["customer_id", "name", "city"],
+        op=F.col("op"),
+        sequence=F.col("lsn"),
+        event_ts=F.timestamp_millis("ts_ms"),
     )
 
     assert rows(changes, "_sequence", "_op", "customer_id", "city", "_event_ts", "_invalid_reason") == [
-        (10, "c", 1, "Oslo", at(1), None), (11, "d", 1, "Oslo", at(2), None), (12, "u", None, "Lima", at(3), "no key")
+        (10, "c", 1, "Oslo", at(1), None),
+        (11, "d", 1, "Oslo", at(2), None),
+        (12, "u", None, "Lima", at(3), "no key"),
     ]
 
 
@@ -166,37 +180,46 @@ def test_history_splits_a_version_at_a_late_tracked_change(spark):
     history = history_of(changes, ["customer_id"], ["name"])
 
     columns = ("customer_id", "name", "city", "valid_from", "valid_to", "is_current", "_sequence")
-    assert rows(history, *columns) == ordered([
-        (1, "Ann", "Kyiv", at(4), at(8), False, 4),
-        (1, "Ann", "Rome", at(1), at(3), False, 1),
-        (1, "Anna", "Rome", at(3), at(4), False, 3),
-        (2, "Bob", "Lima", at(5), at(8), False, 5),
-        (2, "Bob", "Lima", at(9), None, True, 9),  # back after the truncate
-        (3, "Cy", "Bonn", at(6), at(7), False, 6),
-    ])
+    assert rows(history, *columns) == ordered(
+        [
+            (1, "Ann", "Kyiv", at(4), at(8), False, 4),
+            (1, "Ann", "Rome", at(1), at(3), False, 1),
+            (1, "Anna", "Rome", at(3), at(4), False, 3),
+            (2, "Bob", "Lima", at(5), at(8), False, 5),
+            (2, "Bob", "Lima", at(9), None, True, 9),  # back after the truncate
+            (3, "Cy", "Bonn", at(6), at(7), False, 6),
+        ]
+    )
 
 
 def test_epoch_millis_beyond_the_years_1_to_9999_give_no_event_time_instead_of_failing(spark):
     envelopes = spark.createDataFrame(
-        [("c", ts_ms, 1, None, (1, "Ann", "Oslo")) for ts_ms in (epoch_ms(0), 99_999_999_999_999_999, -10**17)],
+        [("c", ts_ms, 1, None, (1, "Ann", "Oslo")) for ts_ms in (epoch_ms(0), 99_999_999_999_999_999, -(10**17))],
         ENVELOPE,
     )
 
     changes = flatten_debezium(envelopes, ["customer_id"])
 
     assert rows(changes, "_event_ts", "_invalid_reason") == ordered(
-        [(at(0), None), (None, "no event time"), (None, "no event time")])
+        [(at(0), None), (None, "no event time"), (None, "no event time")]
+    )
 
 
 def test_changes_of_a_key_that_share_a_sequence_but_not_their_content_are_flagged(spark):
-    changes = spark.createDataFrame([
-        (1, "Ann", "Oslo", "u", 5, at(5)), (1, "Ann", "Bergen", "u", 5, at(5)),  # conflict
-        (2, "Bob", "Rome", "u", 5, at(5)), (2, "Bob", "Rome", "u", 5, at(5)),    # a plain duplicate
-        (2, "Bob", "Pisa", "u", 6, at(6)),
-    ], CHANGE)
+    changes = spark.createDataFrame(
+        [
+            (1, "Ann", "Oslo", "u", 5, at(5)),
+            (1, "Ann", "Bergen", "u", 5, at(5)),  # conflict
+            (2, "Bob", "Rome", "u", 5, at(5)),
+            (2, "Bob", "Rome", "u", 5, at(5)),  # a plain duplicate
+            (2, "Bob", "Pisa", "u", 6, at(6)),
+        ],
+        CHANGE,
+    )
 
     flagged = flag_sequence_conflicts(changes, ["customer_id"])
 
-    assert rows(flagged, "customer_id", "city", "_sequence_conflict") == ordered([
-        (1, "Oslo", True), (1, "Bergen", True), (2, "Rome", False), (2, "Rome", False), (2, "Pisa", False)])
+    assert rows(flagged, "customer_id", "city", "_sequence_conflict") == ordered(
+        [(1, "Oslo", True), (1, "Bergen", True), (2, "Rome", False), (2, "Rome", False), (2, "Pisa", False)]
+    )
     assert rows(latest_per_key(changes.where("customer_id = 1"), ["customer_id"]), "city") == [("Oslo",)]

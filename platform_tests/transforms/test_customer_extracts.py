@@ -26,7 +26,10 @@ def test_a_new_extract_is_diffed_against_the_one_before_it_in_bronze(spark):
     day_2 = extract(spark, DAY_2, [("1", "a2@x.io"), ("3", "c@x.io")])
     found = changes(extract_changes(day_2, day_1.unionByName(day_2)))
     assert [(cid, email, op) for cid, email, op, _ in found] == [
-        ("1", "a2@x.io", UPDATE), ("2", "b@x.io", DELETE), ("3", "c@x.io", CREATE)]
+        ("1", "a2@x.io", UPDATE),
+        ("2", "b@x.io", DELETE),
+        ("3", "c@x.io", CREATE),
+    ]
     assert len({seq for *_, seq in found}) == 1  # one extract, one point in time
 
 

@@ -11,8 +11,12 @@ from lakehouse.transforms import silver as t
 from lakehouse.transforms.kafka_records import with_stream
 
 BRONZE_METADATA = "_rescued_data string, _source_file string, _ingested_at timestamp, _batch_id string"
-FEED_OF_TOPIC = {CUSTOMER_CHANGES: "crm_customer_changes", ORDERS: "erp_orders", ORDER_LINES: "erp_order_lines",
-                 CLICKSTREAM: "web_clickstream"}
+FEED_OF_TOPIC = {
+    CUSTOMER_CHANGES: "crm_customer_changes",
+    ORDERS: "erp_orders",
+    ORDER_LINES: "erp_order_lines",
+    CLICKSTREAM: "web_clickstream",
+}
 
 
 @pytest.fixture(scope="module")
@@ -29,16 +33,23 @@ def file_rows(spark, topic, values):
 
 
 def kafka_rows(spark, values):
-    return spark.createDataFrame([(str(i), v, i) for i, v in enumerate(values)], "key string, value string, offset long")
+    return spark.createDataFrame(
+        [(str(i), v, i) for i, v in enumerate(values)], "key string, value string, offset long"
+    )
 
 
 def collected(df):
     return sorted(map(str, df.collect()))
 
 
-@pytest.mark.parametrize("topic, changes", [
-    (ORDERS, t.order_changes), (ORDER_LINES, t.order_line_changes), (CLICKSTREAM, t.click_changes),
-])
+@pytest.mark.parametrize(
+    "topic, changes",
+    [
+        (ORDERS, t.order_changes),
+        (ORDER_LINES, t.order_line_changes),
+        (CLICKSTREAM, t.click_changes),
+    ],
+)
 def test_kafka_values_give_the_same_changes_as_the_same_records_in_files(spark, messages, topic, changes):
     values = messages[topic]
     from_files = changes(file_rows(spark, topic, values))
@@ -55,8 +66,9 @@ def test_customer_change_stream_joins_the_change_feed(spark, messages):
     [extract_feed] = [f for f in FILE_FEEDS if f.name == "crm_customers"]
     no_extracts = spark.createDataFrame([], f"{extract_feed.expected_schema}, {BRONZE_METADATA}")
     half = len(values) // 2
-    both = t.customer_changes(file_rows(spark, CUSTOMER_CHANGES, values[:half]), no_extracts, no_extracts,
-                              kafka_rows(spark, values[half:]))
+    both = t.customer_changes(
+        file_rows(spark, CUSTOMER_CHANGES, values[:half]), no_extracts, no_extracts, kafka_rows(spark, values[half:])
+    )
     files_only = t.customer_changes(file_rows(spark, CUSTOMER_CHANGES, values), no_extracts, no_extracts)
     assert both.count() == len(values)
     assert collected(both) == collected(files_only)

@@ -4,15 +4,27 @@ from datetime import date, datetime, timedelta
 
 from lakehouse.transforms.sessions import session_changes
 
-EVENT = ("event_id string, event_ts timestamp, event_date date, session_id string, customer_id bigint, "
-         "event_type string, page_url string, referrer string, device string, is_deleted boolean")
+EVENT = (
+    "event_id string, event_ts timestamp, event_date date, session_id string, customer_id bigint, "
+    "event_type string, page_url string, referrer string, device string, is_deleted boolean"
+)
 T0 = datetime(2024, 3, 10, 23, 50)
 
 
 def event(event_id, minute, session, event_type, customer=None, url=None, referrer=None, deleted=False):
     ts = T0 + timedelta(minutes=minute)
-    return (event_id, ts, ts.date(), session, customer, event_type, url or f"/p/{event_id}", referrer, "mobile",
-            deleted)
+    return (
+        event_id,
+        ts,
+        ts.date(),
+        session,
+        customer,
+        event_type,
+        url or f"/p/{event_id}",
+        referrer,
+        "mobile",
+        deleted,
+    )
 
 
 ALL_EVENTS = [

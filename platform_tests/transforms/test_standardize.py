@@ -4,13 +4,23 @@ import pycountry
 from pyspark.sql import functions as F
 
 from lakehouse.transforms.standardize import (
-    clean_email, clean_string, e164_phone, iso_country, iso_currency, snake_case, snake_case_columns,
+    clean_email,
+    clean_string,
+    e164_phone,
+    iso_country,
+    iso_currency,
+    snake_case,
+    snake_case_columns,
 )
 
 
 def test_snake_case_names():
     assert [snake_case(n) for n in ["CustomerID", "first name", "Order-Lines", "ts_ms"]] == [
-        "customer_id", "first_name", "order_lines", "ts_ms"]
+        "customer_id",
+        "first_name",
+        "order_lines",
+        "ts_ms",
+    ]
 
 
 def test_snake_case_columns_keeps_ingestion_columns(spark):
@@ -20,14 +30,18 @@ def test_snake_case_columns_keeps_ingestion_columns(spark):
 
 def test_strings_emails_countries_currencies(spark):
     df = spark.createDataFrame(
-        [("  Anna   Maria ", " Anna.Schmidt@Example.COM ", "germany", " eur"),
-         ("", "x@y.io", " DE ", "usd"),
-         ("Bob", None, "Narnia", "XYZ")],
+        [
+            ("  Anna   Maria ", " Anna.Schmidt@Example.COM ", "germany", " eur"),
+            ("", "x@y.io", " DE ", "usd"),
+            ("Bob", None, "Narnia", "XYZ"),
+        ],
         "name string, email string, country string, currency string",
     )
     rows = df.select(
-        clean_string(F.col("name")).alias("name"), clean_email(F.col("email")).alias("email"),
-        iso_country(F.col("country")).alias("country"), iso_currency(F.col("currency")).alias("currency"),
+        clean_string(F.col("name")).alias("name"),
+        clean_email(F.col("email")).alias("email"),
+        iso_country(F.col("country")).alias("country"),
+        iso_currency(F.col("currency")).alias("currency"),
     ).collect()
     assert [tuple(r) for r in rows] == [
         ("Anna Maria", "anna.schmidt@example.com", "DE", "EUR"),
@@ -46,8 +60,14 @@ def test_every_country_name_and_code_maps_to_its_alpha_2_code(spark):
 
 def test_phones_become_e164_using_the_customer_country(spark):
     df = spark.createDataFrame(
-        [("+49 30 1234567", "DE"), ("030-1234567", "DE"), ("(020) 7946 0958", "GB"), ("0049301234567", "DE"),
-         ("not a phone", "DE"), (None, "DE")],
+        [
+            ("+49 30 1234567", "DE"),
+            ("030-1234567", "DE"),
+            ("(020) 7946 0958", "GB"),
+            ("0049301234567", "DE"),
+            ("not a phone", "DE"),
+            (None, "DE"),
+        ],
         "phone string, country string",
     )
     got = [r[0] for r in df.select(e164_phone(F.col("phone"), F.col("country"))).collect()]

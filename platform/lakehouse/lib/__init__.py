@@ -1,1 +1,1 @@
-"""Reusable building blocks: compute resources, storage, IO managers, ingestion."""
+"""Reusable building blocks: compute resources, storage, ingestion, quality, CDC."""

@@ -35,7 +35,9 @@ def gold_automation(cron: str = GOLD_REFRESH_CRON) -> dg.AutomationCondition:
         | dg.AutomationCondition.will_be_requested()
     ).with_label(f"any_deps_updated_since_cron({cron})")
     return (
-        dg.AutomationCondition.on_cron(cron).replace(f"all_deps_updated_since_cron({cron}, UTC)", any_dep_updated_since_tick)
+        dg.AutomationCondition.on_cron(cron).replace(
+            f"all_deps_updated_since_cron({cron}, UTC)", any_dep_updated_since_tick
+        )
         & ~dg.AutomationCondition.any_deps_in_progress()
         & ~dg.AutomationCondition.in_progress()
     ).with_label(f"gold_on_cron({cron})")

@@ -168,8 +168,11 @@ def replace_scd1_partitions(
     rows.write.format("delta").mode("overwrite").option("replaceWhere", where).save(target_uri)
     last = last_commit(target_uri)
     metrics = last["operationMetrics"]
-    return RewriteStats(version=last["version"], rows_written=int(metrics.get("numOutputRows", 0)),
-                        files_replaced=int(metrics.get("numRemovedFiles", 0)))
+    return RewriteStats(
+        version=last["version"],
+        rows_written=int(metrics.get("numOutputRows", 0)),
+        files_replaced=int(metrics.get("numRemovedFiles", 0)),
+    )
 
 
 def apply_scd2(
@@ -215,7 +218,8 @@ def _swap_in_versions(
     table = _create_if_missing(spark, target_uri, versions.schema)
     # The affected keys' existing versions that the rebuilt history no longer has go in as delete markers.
     obsolete = (
-        spark.read.format("delta").load(target_uri)
+        spark.read.format("delta")
+        .load(target_uri)
         .join(affected, list(spec.keys), "left_semi")
         .join(versions, [*spec.keys, SEQUENCE], "left_anti")
         .select(*spec.keys, SEQUENCE)
@@ -277,7 +281,8 @@ def _log_changes(spark: SparkSession, log_uri: str, changes: DataFrame, spec: Ch
     log = _create_if_missing(spark, log_uri, once.schema)
     payload = _payload_columns(once, spec)
     (
-        log.alias("t").merge(once.alias("s"), _match([*spec.keys, SEQUENCE]))
+        log.alias("t")
+        .merge(once.alias("s"), _match([*spec.keys, SEQUENCE]))
         .whenMatchedUpdateAll(condition=image_order(payload, "s") > image_order(payload, "t"))
         .whenNotMatchedInsertAll()
         .execute()
@@ -307,10 +312,13 @@ def _in_partitions(values: Sequence[tuple], partition_by: Sequence[str]) -> Colu
     on literal predicates, not on the join condition."""
     if not values:
         return F.lit(False)
-    return reduce(operator.or_, [
-        reduce(operator.and_, [F.col(f"t.`{c}`").eqNullSafe(F.lit(v)) for c, v in zip(partition_by, row)])
-        for row in values
-    ])
+    return reduce(
+        operator.or_,
+        [
+            reduce(operator.and_, [F.col(f"t.`{c}`").eqNullSafe(F.lit(v)) for c, v in zip(partition_by, row)])
+            for row in values
+        ],
+    )
 
 
 def _match(columns: Sequence[str]) -> Column:

@@ -59,10 +59,14 @@ def _row_count(table: deltalake.DeltaTable) -> int:
     files = pa.table(table.get_add_actions(flatten=True))
     if "num_records" not in files.column_names or files.column("num_records").null_count:
         return table.to_pyarrow_dataset().count_rows()
-    deleted = [name for name in files.column_names
-               if name.replace("_", "").lower().startswith("deletionvector") and name.endswith("cardinality")]
+    deleted = [
+        name
+        for name in files.column_names
+        if name.replace("_", "").lower().startswith("deletionvector") and name.endswith("cardinality")
+    ]
     return sum(files.column("num_records").to_pylist()) - sum(
-        n or 0 for name in deleted for n in files.column(name).to_pylist())
+        n or 0 for name in deleted for n in files.column(name).to_pylist()
+    )
 
 
 def _number(value: Any) -> int | float | str:

@@ -1,4 +1,4 @@
-"""Small Delta helpers shared by ingestion, the IO manager and the Silver tables."""
+"""Small Delta helpers shared by ingestion, the quality tables and the Silver tables."""
 
 from __future__ import annotations
 

@@ -39,8 +39,9 @@ def committed_progress(consumer_uri: str) -> dict[str, int]:
 def record_progress(spark: SparkSession, consumer_uri: str, increments: list[Increment]) -> None:
     """Records how far the consumer read each source; a source not written yet is left out, so the run
     that first finds it reads it whole."""
-    progress = json.dumps({i.source_uri: i.to_version for i in increments if i.to_version != NOT_WRITTEN},
-                          sort_keys=True)
+    progress = json.dumps(
+        {i.source_uri: i.to_version for i in increments if i.to_version != NOT_WRITTEN}, sort_keys=True
+    )
     spark.sql(f"ALTER TABLE delta.`{consumer_uri}` SET TBLPROPERTIES ('{PROGRESS_PROPERTY}' = '{progress}')")
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
@@ -45,8 +45,11 @@ def delta_tables_under(root_uri: str) -> list[str]:
     tables = []
 
     def walk(path: str, parts: list[str]) -> None:
-        folders = sorted(entry["name"].rstrip("/").rsplit("/", 1)[-1]
-                         for entry in filesystem.ls(path, detail=True) if entry["type"] == "directory")
+        folders = sorted(
+            entry["name"].rstrip("/").rsplit("/", 1)[-1]
+            for entry in filesystem.ls(path, detail=True)
+            if entry["type"] == "directory"
+        )
         if "_delta_log" in folders:
             tables.append(join_uri(root_uri, *parts))
             return
@@ -67,15 +70,18 @@ def oldest_recorded_versions(table_uris: list[str]) -> dict[str, int]:
     return oldest
 
 
-def maintain_table(spark: SparkSession, uri: str, retain_hours: float, protected_version: int | None) -> TableMaintenance:
+def maintain_table(
+    spark: SparkSession, uri: str, retain_hours: float, protected_version: int | None
+) -> TableMaintenance:
     """Compacts the table, then deletes the files no version younger than the retention references.
 
     The compaction commits with dataChange=false, so change-feed readers skip it and read on from the
     files it replaced, which VACUUM keeps for as long as a consumer may need them.
     """
     table = DeltaTable.forPath(spark, uri)
-    [compaction] = (table.optimize().executeCompaction()
-                    .select("metrics.numFilesRemoved", "metrics.numFilesAdded").collect())
+    [compaction] = (
+        table.optimize().executeCompaction().select("metrics.numFilesRemoved", "metrics.numFilesAdded").collect()
+    )
     hours = _retention_covering(table, protected_version, retain_hours)
     table.vacuum(hours)
     return TableMaintenance(uri, compaction.numFilesRemoved, compaction.numFilesAdded, hours, protected_version)
@@ -89,6 +95,6 @@ def _retention_covering(table: DeltaTable, version: int | None, retain_hours: fl
     if not committed:  # its log entry has expired already: Delta can no longer read from it anyway
         return retain_hours
     # Spark hands timestamps to Python as naive local times.
-    age = datetime.now(timezone.utc) - committed[0].timestamp.astimezone(timezone.utc)
+    age = datetime.now(UTC) - committed[0].timestamp.astimezone(UTC)
     age_hours = age.total_seconds() / 3600
     return max(retain_hours, float(math.ceil(age_hours) + CLOCK_SLACK_HOURS))

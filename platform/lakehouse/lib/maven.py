@@ -66,8 +66,14 @@ class MavenClasspath:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=target.parent))
         cmd = [
-            "mvn", "-q", "-B", "-f", str(self.pom), "dependency:copy-dependencies",
-            f"-DoutputDirectory={staging}", "-DincludeScope=runtime",
+            "mvn",
+            "-q",
+            "-B",
+            "-f",
+            str(self.pom),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={staging}",
+            "-DincludeScope=runtime",
         ]
         result = subprocess.run(cmd, capture_output=True, text=True)
         if result.returncode != 0:

@@ -5,7 +5,8 @@ An event table has two kinds of runs:
   run, whatever the days of its events, so late events land too;
 - runs over a range of days (a backfill from the UI, `dagster asset materialize --partition-range`):
   rebuild those days from Bronze, as far as the incremental runs have read it, and atomically
-  replace them, leaving other days as they are. With `BackfillPolicy.single_run()` a backfill of any length is one run, one Spark JVM.
+  replace them, leaving other days as they are. With `BackfillPolicy.single_run()` a backfill of any
+  length is one run, one Spark JVM.
 
 The partitions end a day ahead (`end_offset=1`): today's events are there to be backfilled too.
 

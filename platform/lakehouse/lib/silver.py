@@ -29,7 +29,7 @@ commits) with gaps between its Spark jobs, which the others fill.
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import partial
 
 import dagster as dg
@@ -57,6 +57,7 @@ from lakehouse.lib.incremental import (
     read_not_written,
     record_progress,
 )
+from lakehouse.lib.layers import silver_key, table_name
 from lakehouse.lib.partitions import DAYS_APPLIED, days_applied, days_predicate, describe_days, run_days
 from lakehouse.lib.quality.contract_rules import contract_rules, plausible_time
 from lakehouse.lib.quality.contracts import Contract, column_schema, spark_schema, table_keys
@@ -73,26 +74,33 @@ from lakehouse.transforms.cdc import (
     flag_sequence_conflicts,
 )
 
-SILVER = "silver"
 # Columns the MERGE adds to the payload; the contract lists them, the transformation does not.
 MERGE_COLUMNS = ("is_deleted", "valid_from", "valid_to", "is_current", "_sequence", "_event_ts")
 # The rules every Silver table has, besides its contract's and its own.
 BUILT_IN_RULES = (
-    Expectation("applicable_change", f"{INVALID_REASON} IS NULL", "quarantine",
-                "a change needs a key, a sequence and a known op"),
-    Expectation("plausible_event_time", plausible_time(EVENT_TS), "quarantine",
-                "the source's change time lies between 1900 and a day after the run"),
-    Expectation("unambiguous_sequence", f"NOT {SEQUENCE_CONFLICT}", "warn",
-                "no other change of the key has the same sequence and other content (the greater image wins)"),
+    Expectation(
+        "applicable_change",
+        f"{INVALID_REASON} IS NULL",
+        "quarantine",
+        "a change needs a key, a sequence and a known op",
+    ),
+    Expectation(
+        "plausible_event_time",
+        plausible_time(EVENT_TS),
+        "quarantine",
+        "the source's change time lies between 1900 and a day after the run",
+    ),
+    Expectation(
+        "unambiguous_sequence",
+        f"NOT {SEQUENCE_CONFLICT}",
+        "warn",
+        "no other change of the key has the same sequence and other content (the greater image wins)",
+    ),
 )
 
 
 # The schema of a source table, for reading one that does not exist yet as empty.
 SourceSchema = Callable[[dg.AssetKey], StructType]
-
-
-def silver_key(name: str) -> dg.AssetKey:
-    return dg.AssetKey([SILVER, name])
 
 
 @dataclass(frozen=True)
@@ -133,12 +141,16 @@ def silver_steps(tables: Iterable[SilverTable]) -> dict[str, tuple[SilverTable, 
     steps: dict[str, list[SilverTable]] = {}
     for derived_alike in shared_derivations(tables):
         if any(_rules(t, t.payload) != _rules(derived_alike[0], t.payload) for t in derived_alike):
-            raise ValueError(f"{', '.join(_name(t) for t in derived_alike)} are derived alike, so their changes are "
-                             "judged once: their contracts must give their payload the same rules")
+            raise ValueError(
+                f"{', '.join(_name(t) for t in derived_alike)} are derived alike, so their changes are "
+                "judged once: their contracts must give their payload the same rules"
+            )
         names = {t.step for t in derived_alike}
         if len(names) > 1:
-            raise ValueError(f"{', '.join(_name(t) for t in derived_alike)} are derived alike: one step builds them, "
-                             f"but they name the steps {sorted(names)}")
+            raise ValueError(
+                f"{', '.join(_name(t) for t in derived_alike)} are derived alike: one step builds them, "
+                f"but they name the steps {sorted(names)}"
+            )
         steps.setdefault(names.pop() or derived_alike[0].name, []).extend(derived_alike)
     for name, step in steps.items():
         if any(t.partitions_def != step[0].partitions_def for t in step):
@@ -161,8 +173,14 @@ def shared_derivations(tables: Iterable[SilverTable]) -> list[tuple[SilverTable,
 
 def _derivation(table: SilverTable) -> tuple:
     # Partitioned alike too: the evaluation lists the batch's partitions for all of them.
-    return (dict(table.sources), table.changes, dict(table.lookups), list(table.expectations), table.partitions_def,
-            tuple(table.partition_by))
+    return (
+        dict(table.sources),
+        table.changes,
+        dict(table.lookups),
+        list(table.expectations),
+        table.partitions_def,
+        tuple(table.partition_by),
+    )
 
 
 @dataclass(frozen=True)
@@ -176,16 +194,22 @@ class _Batch:
 
 
 def materialize_silver(
-    context: dg.AssetExecutionContext, spark: SparkSession, storage: LakehouseStorage,
-    tables: Sequence[SilverTable], full_refresh: bool, source_schema: SourceSchema,
+    context: dg.AssetExecutionContext,
+    spark: SparkSession,
+    storage: LakehouseStorage,
+    tables: Sequence[SilverTable],
+    full_refresh: bool,
+    source_schema: SourceSchema,
 ) -> Iterator[dg.MaterializeResult]:
     """Materializes the `tables` of one step (see `silver_steps`). Tables derived alike that have folded
     in the same source versions (normally all) read, derive and evaluate their changes once, as one
     batch; the batches are built side by side, then reported."""
     days = run_days(context)
     if days and full_refresh:
-        raise dg.Failure(f"{', '.join(_name(t) for t in tables)}: a run over days rebuilds them from Bronze "
-                         "already; full_refresh is for unpartitioned runs")
+        raise dg.Failure(
+            f"{', '.join(_name(t) for t in tables)}: a run over days rebuilds them from Bronze "
+            "already; full_refresh is for unpartitioned runs"
+        )
     batches: list[tuple[list[SilverTable], dict[str, int]]] = []
     for derived_alike in shared_derivations(tables):
         by_progress: dict[tuple, list[SilverTable]] = {}
@@ -193,9 +217,14 @@ def materialize_silver(
             progress = {} if full_refresh else committed_progress(storage.table_uri(table.key))
             by_progress.setdefault(tuple(sorted(progress.items())), []).append(table)
         batches += [(same, dict(progress)) for progress, same in by_progress.items()]
-    started = datetime.now(timezone.utc)
-    built = side_by_side(spark, [partial(_build, spark, storage, source_schema, same, progress, days, full_refresh)
-                                 for same, progress in batches])
+    started = datetime.now(UTC)
+    built = side_by_side(
+        spark,
+        [
+            partial(_build, spark, storage, source_schema, same, progress, days, full_refresh)
+            for same, progress in batches
+        ],
+    )
     failures: list[tuple[SilverTable, Evaluation | None, BaseException]] = []
     for (same, _), batch in zip(batches, built):
         if batch.exception():  # the other batches' tables committed: they are reported all the same
@@ -208,9 +237,18 @@ def materialize_silver(
                 yield _report(context, storage, table, batch.result(), days, *write.result())
     for table, evaluation, failure in failures:
         # The event log shows the failed write too, with the rows it held back and why.
-        append_event(event_log_uri(storage), TableEvent.from_evaluation(
-            evaluation, table=_name(table), run_id=context.run.run_id, delta_version=None, started_at=started,
-            finished_at=datetime.now(timezone.utc), error=_first_line(failure)))
+        append_event(
+            event_log_uri(storage),
+            TableEvent.from_evaluation(
+                evaluation,
+                table=_name(table),
+                run_id=context.run.run_id,
+                delta_version=None,
+                started_at=started,
+                finished_at=datetime.now(UTC),
+                error=_first_line(failure),
+            ),
+        )
         if len(tables) > 1:  # which of the step's tables failed: the others are written
             context.log.error(f"{_name(table)}: not written: {failure}")
     if failures:
@@ -218,12 +256,17 @@ def materialize_silver(
 
 
 def _build(
-    spark: SparkSession, storage: LakehouseStorage, source_schema: SourceSchema, tables: Sequence[SilverTable],
-    progress: Mapping[str, int], days: tuple[date, date] | None, full_refresh: bool,
+    spark: SparkSession,
+    storage: LakehouseStorage,
+    source_schema: SourceSchema,
+    tables: Sequence[SilverTable],
+    progress: Mapping[str, int],
+    days: tuple[date, date] | None,
+    full_refresh: bool,
 ) -> _Batch:
     """Reads, derives and evaluates the changes of `tables` (derived alike, same progress), then writes
     them to each table, side by side."""
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     derivation = tables[0]  # they all have its sources, transformation and expectations
     # A run over days reads its sources as far as the incremental runs have: rows Bronze added since
     # are the next incremental run's to apply (and to quarantine, once).
@@ -244,14 +287,20 @@ def _build(
     names = " and ".join(_name(t) for t in tables)
     spec = _change_spec(derivation)
     changes = flag_sequence_conflicts(changes, spec.keys)
-    with evaluate(changes, _rules(derivation, changes.columns), spec.keys, names,
-                  kept_aggregates=BatchSummary.aggregates(spec)) as evaluation:
+    with evaluate(
+        changes, _rules(derivation, changes.columns), spec.keys, names, kept_aggregates=BatchSummary.aggregates(spec)
+    ) as evaluation:
         if not evaluation.identity_holds:  # checked before anything is written
             raise dg.Failure(f"{names}: rows in != out + dropped + quarantined: {evaluation.metadata()}")
         summary = BatchSummary.of(evaluation.kept_aggregates)
         # The tables are independent Delta tables: their writes go side by side (see the module's notes).
-        writes = side_by_side(spark, [partial(_write, spark, storage, table, evaluation, summary, increments,
-                                              rewritten, full_refresh) for table in tables])
+        writes = side_by_side(
+            spark,
+            [
+                partial(_write, spark, storage, table, evaluation, summary, increments, rewritten, full_refresh)
+                for table in tables
+            ],
+        )
     return _Batch(evaluation, increments, started, list(zip(tables, writes)))
 
 
@@ -263,8 +312,14 @@ def _rules(table: SilverTable, columns: Sequence[str]) -> list[Expectation]:
 
 
 def _write(
-    spark: SparkSession, storage: LakehouseStorage, table: SilverTable, evaluation: Evaluation, summary: BatchSummary,
-    increments: Mapping[str, Increment], rewritten: str | None, full_refresh: bool,
+    spark: SparkSession,
+    storage: LakehouseStorage,
+    table: SilverTable,
+    evaluation: Evaluation,
+    summary: BatchSummary,
+    increments: Mapping[str, Increment],
+    rewritten: str | None,
+    full_refresh: bool,
 ) -> tuple[MergeStats | RewriteStats | None, datetime]:
     """Quarantines, applies and records the progress of one table's share of an evaluated batch; what
     the write committed, and when it finished."""
@@ -274,8 +329,12 @@ def _write(
         # their quarantined rows replace the ones held.
         replace_quarantine(evaluation, quarantine_uri(storage, table.key), where=rewritten)
     else:
-        append_quarantine(evaluation, quarantine_uri(storage, table.key), batch=_name(table),
-                          batch_version=_batch_version(increments.values()))
+        append_quarantine(
+            evaluation,
+            quarantine_uri(storage, table.key),
+            batch=_name(table),
+            batch_version=_batch_version(increments.values()),
+        )
     kept = evaluation.kept.select(*table.payload, *CHANGE_COLUMNS)
     if rewritten:
         stats = replace_scd1_partitions(spark, target, kept, _change_spec(table), rewritten)
@@ -288,12 +347,17 @@ def _write(
         # A rebuild of some days applied only those days: the next unpartitioned run still applies
         # everything added since the last one (idempotently).
         record_progress(spark, target, list(increments.values()))
-    return stats, datetime.now(timezone.utc)
+    return stats, datetime.now(UTC)
 
 
 def _report(
-    context: dg.AssetExecutionContext, storage: LakehouseStorage, table: SilverTable, batch: _Batch,
-    days: tuple[date, date] | None, stats: MergeStats | RewriteStats | None, finished: datetime,
+    context: dg.AssetExecutionContext,
+    storage: LakehouseStorage,
+    table: SilverTable,
+    batch: _Batch,
+    days: tuple[date, date] | None,
+    stats: MergeStats | RewriteStats | None,
+    finished: datetime,
 ) -> dg.MaterializeResult:
     """The event-log row and the materialization of one table's write of `batch`."""
     evaluation, increments = batch.evaluation, batch.increments
@@ -301,19 +365,29 @@ def _report(
     applied_days = None if days else _days_applied(table, stats)
     if applied_days:
         _report_days_applied(context, table, applied_days)
-    append_event(event_log_uri(storage), TableEvent.from_evaluation(
-        evaluation, table=_name(table), run_id=context.run.run_id, delta_version=stats.version if stats else None,
-        started_at=batch.started, finished_at=finished,
-    ))
+    append_event(
+        event_log_uri(storage),
+        TableEvent.from_evaluation(
+            evaluation,
+            table=_name(table),
+            run_id=context.run.run_id,
+            delta_version=stats.version if stats else None,
+            started_at=batch.started,
+            finished_at=finished,
+        ),
+    )
     sources = {f"source/{name}": _describe_read(inc) for name, inc in increments.items()}
-    return dg.MaterializeResult(asset_key=table.key, metadata={
-        **delta_table_metadata(target, table_name=_name(table)),
-        "dagster/column_schema": column_schema(table.contract),
-        **evaluation.metadata(),
-        **sources,
-        **_write_metadata(stats, days),
-        **({} if applied_days is None else {DAYS_APPLIED: dg.MetadataValue.json(applied_days)}),
-    })
+    return dg.MaterializeResult(
+        asset_key=table.key,
+        metadata={
+            **delta_table_metadata(target, table_name=_name(table)),
+            "dagster/column_schema": column_schema(table.contract),
+            **evaluation.metadata(),
+            **sources,
+            **_write_metadata(stats, days),
+            **({} if applied_days is None else {DAYS_APPLIED: dg.MetadataValue.json(applied_days)}),
+        },
+    )
 
 
 def _describe_read(increment: Increment) -> str:
@@ -330,7 +404,7 @@ def _first_line(error: BaseException) -> str:
 
 
 def _name(table: SilverTable) -> str:
-    return f"{SILVER}.{table.name}"
+    return table_name(table.key)
 
 
 def _days_applied(table: SilverTable, stats: MergeStats | None) -> list[str] | None:
@@ -349,8 +423,13 @@ def _report_days_applied(context: dg.AssetExecutionContext, table: SilverTable, 
     for day in filter(None, days):
         if day in day_keys:  # days outside the partitions (before the first day) are in the table all the same
             # The column schema too: Dagster's schema-change check compares the newest two materializations.
-            context.log_event(dg.AssetMaterialization(asset_key=table.key, partition=day, metadata={
-                "applied_by": "incremental run", "dagster/column_schema": column_schema(table.contract)}))
+            context.log_event(
+                dg.AssetMaterialization(
+                    asset_key=table.key,
+                    partition=day,
+                    metadata={"applied_by": "incremental run", "dagster/column_schema": column_schema(table.contract)},
+                )
+            )
 
 
 def _change_spec(table: SilverTable) -> ChangeSpec:
@@ -384,9 +463,15 @@ def _batch_version(increments: Iterable[Increment]) -> int:
 
 def _write_metadata(stats: MergeStats | RewriteStats | None, days: tuple[date, date] | None) -> dict:
     if isinstance(stats, RewriteStats):
-        return {"partitions/rewritten": describe_days(days), "partitions/rows_written": stats.rows_written,
-                "partitions/files_replaced": stats.files_replaced}
+        return {
+            "partitions/rewritten": describe_days(days),
+            "partitions/rows_written": stats.rows_written,
+            "partitions/files_replaced": stats.files_replaced,
+        }
     if stats is None:
         return {"merge": "nothing new to apply"}
-    return {"merge/rows_inserted": stats.rows_inserted, "merge/rows_updated": stats.rows_updated,
-            "merge/rows_deleted": stats.rows_deleted}
+    return {
+        "merge/rows_inserted": stats.rows_inserted,
+        "merge/rows_updated": stats.rows_updated,
+        "merge/rows_deleted": stats.rows_deleted,
+    }

@@ -1,6 +1,6 @@
 """The deployment target switch: `LAKEHOUSE_TARGET` picks the resource set the graph runs with.
 
-Asset code only names resource keys (`spark`, `storage`, `io_manager`, ...); which Spark and which
+Asset code only names resource keys (`spark`, `storage`, `fx_api`, ...); which Spark and which
 storage root stand behind them is decided here, by configuration alone.
 """
 
@@ -16,15 +16,16 @@ import dagster as dg
 from dagster_pyspark import LazyPySparkResource
 
 import lakehouse
-from lakehouse.lib.delta_io_manager import DeltaIOManager
+from lakehouse.lib.fx_rates_api import URL_ENV as FX_API_URL_ENV
 from lakehouse.lib.fx_rates_api import FxRatesApi
-from lakehouse.lib.kafka.cluster import local_kafka_cluster
+from lakehouse.lib.kafka.cluster import BOOTSTRAP_ENV, KafkaCluster, local_broker
 from lakehouse.lib.quality.pii import SALT_ENV, PiiMasking
 from lakehouse.lib.spark.session import local_spark_config
 from lakehouse.lib.storage import LakehouseStorage
 
 PROJECT_ROOT = Path(lakehouse.__file__).resolve().parents[2]
 DEFAULT_TARGET = "local"
+DBT_TARGET_ENV, DEFAULT_DBT_TARGET = "LAKEHOUSE_DBT_TARGET", "duckdb"
 
 
 class UnknownTargetError(ValueError):
@@ -44,11 +45,21 @@ def local_resources() -> dict[str, Any]:
     return {
         "spark": spark,
         "storage": storage,
-        "io_manager": DeltaIOManager(storage=storage, spark=spark),
-        "fx_api": FxRatesApi(base_url=os.environ.get("LAKEHOUSE_FX_API_URL")),
+        "fx_api": FxRatesApi(base_url=os.environ.get(FX_API_URL_ENV)),
         "kafka": local_kafka_cluster(state),
         "pii": PiiMasking(salt=dg.EnvVar(SALT_ENV) if os.environ.get(SALT_ENV) else local_pii_salt(state)),
     }
+
+
+def local_kafka_cluster(state: Path | None = None) -> KafkaCluster:
+    """The local target's cluster: LAKEHOUSE_KAFKA_BOOTSTRAP if set, else the broker of `lakehouse kafka start`."""
+    broker = local_broker(state or local_state_dir())
+    return KafkaCluster(bootstrap_servers=os.environ.get(BOOTSTRAP_ENV), local_broker_home=str(broker.home))
+
+
+def dbt_target() -> str:
+    """The Gold dbt project's target (a profile in dbt/profiles.yml): duckdb (default), spark, databricks, ..."""
+    return os.environ.get(DBT_TARGET_ENV, DEFAULT_DBT_TARGET)
 
 
 def local_pii_salt(state: Path) -> str:

@@ -68,8 +68,10 @@ def _store_rows(rng: np.random.Generator, ids: np.ndarray, batch: int) -> pa.Tab
     channels = np.where(ids % 10 == 1, "web", np.where(ids % 10 == 2, "marketplace", "store"))
     sites = rng.choice(["Centre", "Mall", "Station", "Old Town", "Outlet"], len(ids))
     names = [
-        f"Webshop {country}" if channel == "web"
-        else f"Marketplace {country}" if channel == "marketplace"
+        f"Webshop {country}"
+        if channel == "web"
+        else f"Marketplace {country}"
+        if channel == "marketplace"
         else f"{city} {site}"
         for (city, country, *_), channel, site in zip(cities, channels, sites)
     ]
@@ -95,10 +97,16 @@ def write_suppliers(ctx: BatchContext) -> pa.Table:
     suppliers = _accumulated(ctx, "suppliers", ctx.volumes.suppliers, _supplier_rows)
     sync_marker = ctx.rng("suppliers/avro-sync").bytes(16)
     write_table_feed(
-        ctx.folder("erp/suppliers"), "suppliers", ctx.batch, suppliers,
-        avro_encoder(SUPPLIER_AVRO_SCHEMA, sync_marker), "avro",
+        ctx.folder("erp/suppliers"),
+        "suppliers",
+        ctx.batch,
+        suppliers,
+        avro_encoder(SUPPLIER_AVRO_SCHEMA, sync_marker),
+        "avro",
         [set_value("invalid_email", "email", "n/a")],
-        ctx.rng("suppliers/faults"), ctx.bad_fraction, min_parts=1,
+        ctx.rng("suppliers/faults"),
+        ctx.bad_fraction,
+        min_parts=1,
     )
     return suppliers
 
@@ -110,9 +118,16 @@ def stores_as_of(ctx: BatchContext) -> pa.Table:
 def write_stores(ctx: BatchContext) -> pa.Table:
     stores = stores_as_of(ctx)
     write_table_feed(
-        ctx.folder("erp/stores"), "stores", ctx.batch, stores, encode_orc, "orc",
+        ctx.folder("erp/stores"),
+        "stores",
+        ctx.batch,
+        stores,
+        encode_orc,
+        "orc",
         [set_value("invalid_value", "channel", "kiosk")],
-        ctx.rng("stores/faults"), ctx.bad_fraction, min_parts=1,
+        ctx.rng("stores/faults"),
+        ctx.bad_fraction,
+        min_parts=1,
     )
     return stores
 
@@ -197,8 +212,13 @@ def write_products(ctx: BatchContext) -> Catalog:
     catalog = catalog_as_of(ctx)
     records = _product_records(catalog.delivered)
     write_json_feed(
-        ctx.folder("erp/products"), "products", ctx.batch, records.num_rows,
+        ctx.folder("erp/products"),
+        "products",
+        ctx.batch,
+        records.num_rows,
         lambda start, stop: records.slice(start, stop - start),
-        PRODUCT_FAULTS, ctx.rng("products/faults"), ctx.bad_fraction,
+        PRODUCT_FAULTS,
+        ctx.rng("products/faults"),
+        ctx.bad_fraction,
     )
     return catalog

@@ -188,9 +188,15 @@ def write_customer_changes(ctx: BatchContext, state: pd.DataFrame, changes: Wind
 
     folder = ctx.folder("crm/customer_changes")
     plan = write_json_feed(
-        folder, "changes", ctx.batch, delivered.num_rows,
+        folder,
+        "changes",
+        ctx.batch,
+        delivered.num_rows,
         lambda start, stop: delivered.slice(start, stop - start),
-        CHANGE_FAULTS, ctx.rng("customer_changes/faults"), ctx.bad_fraction, protected,
+        CHANGE_FAULTS,
+        ctx.rng("customer_changes/faults"),
+        ctx.bad_fraction,
+        protected,
     )
     readable = np.ones(delivered.num_rows, dtype=bool)
     readable[plan.positions] = False

@@ -22,7 +22,9 @@ class Pacer:
     """Spaces sends evenly at `rate` per second, against the clock since the first one: a send
     that ran late is caught up by the following ones, not lost from the total rate."""
 
-    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self, rate: float, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+    ):
         if rate <= 0:
             raise ValueError(f"rate must be positive, got {rate}")
         self.rate, self.clock, self.sleep = rate, clock, sleep
@@ -54,10 +56,16 @@ class ProduceReport:
     def lines(self) -> list[str]:
         total = sum(self.delivered.values())
         rate = total / self.seconds if self.seconds else 0.0
-        lines = [f"{topic}: {self.delivered[topic]:,} delivered, {self.failed[topic]:,} failed" for topic in sorted(self.sent)]
-        lines.append(f"{total:,} messages delivered in {self.seconds:.1f}s ({rate:,.0f}/s) from source batch(es) "
-                     f"{self.batches[0]}-{self.batches[-1]}; next time pass --batch {self.batches[-1] + 1} for new events"
-                     if self.batches else "nothing to send")
+        lines = [
+            f"{topic}: {self.delivered[topic]:,} delivered, {self.failed[topic]:,} failed"
+            for topic in sorted(self.sent)
+        ]
+        lines.append(
+            f"{total:,} messages delivered in {self.seconds:.1f}s ({rate:,.0f}/s) from source batch(es) "
+            f"{self.batches[0]}-{self.batches[-1]}; next time pass --batch {self.batches[-1] + 1} for new events"
+            if self.batches
+            else "nothing to send"
+        )
         return lines + [f"error: {e}" for e in sorted(set(self.errors))[:5]]
 
 
@@ -79,17 +87,19 @@ def produce_events(
         raise ValueError(f"unknown topic(s) {sorted(unknown)}; the sources publish {', '.join(TOPICS)}")
     total = round(rate * seconds)
     ensure_topics(bootstrap_servers, topics, partitions)
-    producer = Producer({
-        "bootstrap.servers": bootstrap_servers,
-        # Retries after a broker hiccup must not write a message twice, nor reorder one key's messages.
-        "enable.idempotence": True,
-        "acks": "all",
-        "linger.ms": 5,
-        # The Java clients' key hashing, so a key maps to the same partition whoever produces it.
-        "partitioner": "murmur2_random",
-        # Transient warnings (a coordinator still loading) are retried by the client; failures reach on_delivery.
-        "log_level": 3,
-    })
+    producer = Producer(
+        {
+            "bootstrap.servers": bootstrap_servers,
+            # Retries after a broker hiccup must not write a message twice, nor reorder one key's messages.
+            "enable.idempotence": True,
+            "acks": "all",
+            "linger.ms": 5,
+            # The Java clients' key hashing, so a key maps to the same partition whoever produces it.
+            "partitioner": "murmur2_random",
+            # Transient warnings (a coordinator still loading) are retried by the client; failures reach on_delivery.
+            "log_level": 3,
+        }
+    )
     report = ProduceReport()
     scale = min(max(total, MIN_SCALE), MAX_BATCH_SCALE)
     pacer, next_progress = Pacer(rate), 1.0
@@ -101,7 +111,10 @@ def produce_events(
             report.batches.append(source_batch)
         elapsed = time.monotonic() - pacer.started
         if log and elapsed >= next_progress:
-            log(f"{elapsed:5.1f}s  {sent + 1:,} sent  " + "  ".join(f"{t}={n:,}" for t, n in sorted(report.sent.items())))
+            log(
+                f"{elapsed:5.1f}s  {sent + 1:,} sent  "
+                + "  ".join(f"{t}={n:,}" for t, n in sorted(report.sent.items()))
+            )
             next_progress += 1.0
     remaining = producer.flush(30)
     report.seconds = time.monotonic() - pacer.started

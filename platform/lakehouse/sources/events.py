@@ -91,7 +91,9 @@ def in_time_order(streams: list[TopicMessages]) -> Iterator[Message]:
         yield Message(streams[stream].topic, keys[stream][row], values[stream][row])
 
 
-def event_messages(seed: int, first_batch: int, scale: int, topics: Collection[str] = TOPICS) -> Iterator[tuple[int, Message]]:
+def event_messages(
+    seed: int, first_batch: int, scale: int, topics: Collection[str] = TOPICS
+) -> Iterator[tuple[int, Message]]:
     """(batch, message) for batch after batch from `first_batch`, without end: each batch adds later events."""
     for batch in count(first_batch):
         for message in in_time_order(batch_messages(seed, batch, scale, topics)):

@@ -9,6 +9,7 @@ Faults are decided per (cursor, attempt) from the seed, so a test run sees the s
 
 import base64
 import binascii
+import contextlib
 import json
 import threading
 from collections import Counter
@@ -196,8 +197,5 @@ def run_forever(host: str = "127.0.0.1", port: int = 8000, **options: object) ->
     """Serve in the foreground until interrupted; options are FxApiServer's fault knobs."""
     with FxApiServer(host=host, port=port, **options) as server:
         print(f"FX rates API on {server.base_url}{RATES_PATH}", flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-

@@ -62,4 +62,3 @@ def generate_landing(
     record.parent.mkdir(parents=True, exist_ok=True)
     record.write_text(json.dumps({"seed": seed, "batch": batch, "scale": scale}))
     return summary
-

@@ -151,15 +151,27 @@ def write_orders(ctx: BatchContext, customer_ids: np.ndarray, stores: pa.Table, 
     """Writes both change feeds and returns the ids of the orders created in this batch."""
     orders, lines = order_change_events(ctx, customer_ids, stores, products)
     write_table_feed(
-        ctx.folder("erp/orders"), "orders", ctx.batch,
-        orders, encode_parquet, "parquet",
-        ORDER_FAULTS, ctx.rng("orders/faults"), ctx.bad_fraction,
+        ctx.folder("erp/orders"),
+        "orders",
+        ctx.batch,
+        orders,
+        encode_parquet,
+        "parquet",
+        ORDER_FAULTS,
+        ctx.rng("orders/faults"),
+        ctx.bad_fraction,
         drift=with_column_type("store_id", pa.int64()),
     )
     write_table_feed(
-        ctx.folder("erp/order_lines"), "order_lines", ctx.batch,
-        lines, encode_parquet, "parquet",
-        ORDER_LINE_FAULTS, ctx.rng("order_lines/faults"), ctx.bad_fraction,
+        ctx.folder("erp/order_lines"),
+        "order_lines",
+        ctx.batch,
+        lines,
+        encode_parquet,
+        "parquet",
+        ORDER_LINE_FAULTS,
+        ctx.rng("order_lines/faults"),
+        ctx.bad_fraction,
         drift=with_column_type("quantity", pa.string()),
     )
     created = pc.equal(orders["op"], "c")

@@ -196,6 +196,12 @@ def clickstream_rows(ctx: BatchContext, customer_ids: np.ndarray, product_ids: n
 def write_clickstream(ctx: BatchContext, customer_ids: np.ndarray, product_ids: np.ndarray) -> None:
     n_events, rows = clickstream_rows(ctx, customer_ids, product_ids)
     write_json_feed(
-        ctx.folder("web/clickstream"), "events", ctx.batch, n_events, rows,
-        CLICKSTREAM_FAULTS, ctx.rng("clickstream/faults"), ctx.bad_fraction,
+        ctx.folder("web/clickstream"),
+        "events",
+        ctx.batch,
+        n_events,
+        rows,
+        CLICKSTREAM_FAULTS,
+        ctx.rng("clickstream/faults"),
+        ctx.bad_fraction,
     )

@@ -186,8 +186,10 @@ def _flat_changes(
         raise ValueError(f"key columns {missing} are not in the row image {list(payload)}")
     image = F.when(op == DELETE, before).otherwise(after)
     invalid_reason = (
-        F.when(~F.coalesce(op.isin(CREATE, UPDATE, DELETE, READ, TRUNCATE), F.lit(False)),
-               F.concat(F.lit("unknown op: "), F.coalesce(op, F.lit("NULL"))))
+        F.when(
+            ~F.coalesce(op.isin(CREATE, UPDATE, DELETE, READ, TRUNCATE), F.lit(False)),
+            F.concat(F.lit("unknown op: "), F.coalesce(op, F.lit("NULL"))),
+        )
         .when(sequence.isNull(), "no sequence")
         .when(event_ts.isNull(), "no event time")
         .when((op != TRUNCATE) & ~_has_keys([image[k] for k in keys]), "no key")

@@ -7,9 +7,22 @@ from lakehouse.transforms.cdc import READ, row_changes
 
 SESSION_KEY = ["session_id"]
 SESSION_COLUMNS = [
-    "session_id", "session_date", "customer_id", "started_at", "ended_at", "duration_seconds", "event_count",
-    "page_views", "product_views", "add_to_cart_events", "checkouts", "purchases", "converted",
-    "landing_page", "referrer", "device",
+    "session_id",
+    "session_date",
+    "customer_id",
+    "started_at",
+    "ended_at",
+    "duration_seconds",
+    "event_count",
+    "page_views",
+    "product_views",
+    "add_to_cart_events",
+    "checkouts",
+    "purchases",
+    "converted",
+    "landing_page",
+    "referrer",
+    "device",
 ]
 # How far before the earliest new event a touched session's other events are looked for: web
 # sessions time out after minutes of inactivity, so a day covers any session that is not a bot.
@@ -53,11 +66,13 @@ def _aggregate(events: DataFrame) -> DataFrame:
         F.min_by("referrer", first).alias("referrer"),
         F.min_by("device", first).alias("device"),
     )
-    return sessions.withColumns({
-        "session_date": F.to_date("started_at"),
-        "duration_seconds": F.unix_seconds("ended_at") - F.unix_seconds("started_at"),
-        "converted": F.col("purchases") > 0,
-    })
+    return sessions.withColumns(
+        {
+            "session_date": F.to_date("started_at"),
+            "duration_seconds": F.unix_seconds("ended_at") - F.unix_seconds("started_at"),
+            "converted": F.col("purchases") > 0,
+        }
+    )
 
 
 def _as_changes(sessions: DataFrame) -> DataFrame:

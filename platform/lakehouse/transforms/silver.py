@@ -5,13 +5,13 @@ Every function returns the change-row shape of lakehouse.transforms.cdc (payload
 """
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import reduce
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse.lib.ingest.readers import SOURCE_FILE
+from lakehouse.transforms.bronze_columns import SOURCE_FILE
 from lakehouse.transforms.cdc import (
     EVENT_TS,
     INVALID_REASON,
@@ -27,7 +27,16 @@ from lakehouse.transforms.standardize import clean_email, clean_string, e164_pho
 
 CUSTOMER_KEY = ["customer_id"]
 CUSTOMER_ATTRIBUTES = [
-    "customer_id", "first_name", "last_name", "email", "phone", "street", "city", "postal_code", "country", "updated_at",
+    "customer_id",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "street",
+    "city",
+    "postal_code",
+    "country",
+    "updated_at",
 ]
 # A dated extract's name, as a delivery may spell it: any case, compressed or not.
 _EXTRACT_DATE = re.compile(r"customers_(\d{8})\.csv(\.gz|\.bz2)?$", re.IGNORECASE)
@@ -36,16 +45,18 @@ UNDATED = "not in a dated extract (customers_YYYYMMDD.csv): its changes cannot b
 
 def _standard_customer(df: DataFrame) -> DataFrame:
     country = iso_country(F.col("country"))
-    return df.withColumns({
-        "first_name": clean_string(F.col("first_name")),
-        "last_name": clean_string(F.col("last_name")),
-        "email": clean_email(F.col("email")),
-        "phone": e164_phone(F.col("phone"), country),
-        "street": clean_string(F.col("street")),
-        "city": clean_string(F.col("city")),
-        "postal_code": F.upper(clean_string(F.col("postal_code"))),
-        "country": country,
-    })
+    return df.withColumns(
+        {
+            "first_name": clean_string(F.col("first_name")),
+            "last_name": clean_string(F.col("last_name")),
+            "email": clean_email(F.col("email")),
+            "phone": e164_phone(F.col("phone"), country),
+            "street": clean_string(F.col("street")),
+            "city": clean_string(F.col("city")),
+            "postal_code": F.upper(clean_string(F.col("postal_code"))),
+            "country": country,
+        }
+    )
 
 
 def _micros_then_lsn(event_ts: Column, lsn: Column) -> Column:
@@ -56,7 +67,10 @@ def _micros_then_lsn(event_ts: Column, lsn: Column) -> Column:
 
 
 def customer_changes(
-    change_feed: DataFrame, extracts: DataFrame, extract_history: DataFrame, change_stream: DataFrame | None = None,
+    change_feed: DataFrame,
+    extracts: DataFrame,
+    extract_history: DataFrame,
+    change_stream: DataFrame | None = None,
 ) -> DataFrame:
     """The CRM change feed (files and Kafka) plus the changes seen between consecutive daily extracts.
 
@@ -90,9 +104,16 @@ def extract_changes(new_rows: DataFrame, history: DataFrame) -> DataFrame:
         if day not in new_files:
             continue
         # An extract is taken at the end of the day it is named after.
-        taken_at = datetime.strptime(day, "%Y%m%d").replace(tzinfo=timezone.utc) + timedelta(days=1)
-        changes.append(snapshot_changes(extract(days[i - 1]) if i else None, extract(day), CUSTOMER_KEY,
-                                        sequence=int(taken_at.timestamp()) * 1_000_000, event_ts=taken_at))
+        taken_at = datetime.strptime(day, "%Y%m%d").replace(tzinfo=UTC) + timedelta(days=1)
+        changes.append(
+            snapshot_changes(
+                extract(days[i - 1]) if i else None,
+                extract(day),
+                CUSTOMER_KEY,
+                sequence=int(taken_at.timestamp()) * 1_000_000,
+                event_ts=taken_at,
+            )
+        )
     return reduce(DataFrame.unionByName, changes)
 
 
@@ -140,7 +161,9 @@ def order_line_changes(order_lines: DataFrame, order_line_stream: DataFrame | No
 
 def _erp_changes(df: DataFrame, keys: list[str]) -> DataFrame:
     payload = [c for c in df.columns if not c.startswith("_") and c not in ("op", "ts_ms", "lsn")]
-    return row_changes(df, keys, payload, op=F.col("op"), sequence=F.col("lsn"), event_ts=timestamp_from_millis(F.col("ts_ms")))
+    return row_changes(
+        df, keys, payload, op=F.col("op"), sequence=F.col("lsn"), event_ts=timestamp_from_millis(F.col("ts_ms"))
+    )
 
 
 def product_changes(products: DataFrame) -> DataFrame:
@@ -162,19 +185,27 @@ def fx_rate_changes(rates: DataFrame) -> DataFrame:
 
 
 def store_changes(stores: DataFrame) -> DataFrame:
-    standard = stores.withColumns({
-        "name": clean_string(F.col("name")), "city": clean_string(F.col("city")),
-        "country": iso_country(F.col("country")), "channel": F.lower(clean_string(F.col("channel"))),
-    })
-    return _upserts(standard, ["store_id"], ["store_id", "name", "city", "country", "channel", "opened_at"],
-                    F.col("_ingested_at"))
+    standard = stores.withColumns(
+        {
+            "name": clean_string(F.col("name")),
+            "city": clean_string(F.col("city")),
+            "country": iso_country(F.col("country")),
+            "channel": F.lower(clean_string(F.col("channel"))),
+        }
+    )
+    return _upserts(
+        standard, ["store_id"], ["store_id", "name", "city", "country", "channel", "opened_at"], F.col("_ingested_at")
+    )
 
 
 def supplier_changes(suppliers: DataFrame) -> DataFrame:
-    standard = suppliers.withColumns({
-        "name": clean_string(F.col("name")), "country": iso_country(F.col("country")),
-        "email": clean_email(F.col("email")),
-    })
+    standard = suppliers.withColumns(
+        {
+            "name": clean_string(F.col("name")),
+            "country": iso_country(F.col("country")),
+            "email": clean_email(F.col("email")),
+        }
+    )
     return _upserts(standard, ["supplier_id"], ["supplier_id", "name", "country", "email"], F.col("_ingested_at"))
 
 

@@ -40,8 +40,13 @@ def _country_lookup() -> dict[str, str]:
     """Upper-cased ISO alpha-2, alpha-3, name and common name -> ISO alpha-2."""
     lookup: dict[str, str] = {}
     for country in pycountry.countries:
-        for name in (country.alpha_2, country.alpha_3, country.name, getattr(country, "common_name", None),
-                     getattr(country, "official_name", None)):
+        for name in (
+            country.alpha_2,
+            country.alpha_3,
+            country.name,
+            getattr(country, "common_name", None),
+            getattr(country, "official_name", None),
+        ):
             if name:
                 lookup[name.upper()] = country.alpha_2
     return lookup
@@ -81,7 +86,11 @@ def _e164(raw: pd.Series, region: pd.Series) -> pd.Series:
             parsed = phonenumbers.parse(number, country if isinstance(country, str) else None)
         except phonenumbers.NumberParseException:
             return None
-        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) if phonenumbers.is_possible_number(parsed) else None
+        return (
+            phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+            if phonenumbers.is_possible_number(parsed)
+            else None
+        )
 
     return pd.Series([one(n, c) for n, c in zip(raw, region)], dtype="object")
 
@@ -96,4 +105,3 @@ def _e164_udf():
 def e164_phone(phone: Column, country_iso2: Column) -> Column:
     """E.164 (+4930123456); national numbers are read in the customer's country; NULL if invalid."""
     return _e164_udf()(clean_string(phone), country_iso2)
-

@@ -1,7 +1,7 @@
 """The automation conditions on a small graph shaped like ours (a file feed and a Kafka feed into one
 Silver table into one Gold model), evaluated as the automation sensors do, run by run."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
@@ -75,7 +75,7 @@ def test_a_run_that_already_updated_silver_with_its_source_does_not_trigger_it_a
 def test_gold_refreshes_once_per_cron_tick_at_the_first_change_of_any_input_after_it():
     # Runs are recorded now, so the tick the evaluations are placed around is the last one before now
     # (a run must not look older than the tick it follows).
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     tick = now.replace(minute=now.minute - now.minute % 15, second=0, microsecond=0)
     second = timedelta(seconds=1)
     with dg.instance_for_test() as instance:

@@ -20,16 +20,25 @@ def definitions():
 
 def test_every_sensor_runs_by_default_and_no_default_automation_sensor_is_added(definitions):
     sensors = {s.name: s for s in definitions.get_repository_def().sensor_defs}
-    assert set(sensors) == {"kafka_new_records", "landing_zone_new_files", "record_run_failures",
-                            "spark_tables_automation", "dbt_models_automation", "event_tables_follow_bronze"}
+    assert set(sensors) == {
+        "kafka_new_records",
+        "landing_zone_new_files",
+        "record_run_failures",
+        "spark_tables_automation",
+        "dbt_models_automation",
+        "event_tables_follow_bronze",
+    }
     assert {s.default_status for s in sensors.values()} == {dg.DefaultSensorStatus.RUNNING}
 
 
 def test_each_automated_asset_is_evaluated_by_exactly_one_automation_sensor(definitions):
     graph = definitions.resolve_asset_graph()
     automated = {key for key in graph.get_all_asset_keys() if graph.get(key).automation_condition is not None}
-    targets = [s.asset_selection.resolve(graph) & automated for s in definitions.get_repository_def().sensor_defs
-               if isinstance(s, dg.AutomationConditionSensorDefinition)]
+    targets = [
+        s.asset_selection.resolve(graph) & automated
+        for s in definitions.get_repository_def().sensor_defs
+        if isinstance(s, dg.AutomationConditionSensorDefinition)
+    ]
     assert set().union(*targets) == automated
     assert sum(len(t) for t in targets) == len(automated)
     assert {dg.AssetKey(["silver", "clickstream_sessions"]), dg.AssetKey(["analyst", "customers"])} <= automated

@@ -46,8 +46,9 @@ def test_an_unpartitioned_run_follows_each_new_materialization_of_a_source(insta
 
 def test_no_request_while_a_run_will_update_the_table_or_its_sources(instance):
     materialized(instance, FILE_CLICKS)
-    instance.add_run(dg.DagsterRun(job_name="bronze", status=dg.DagsterRunStatus.STARTED,
-                                   asset_selection=frozenset({FILE_CLICKS})))
+    instance.add_run(
+        dg.DagsterRun(job_name="bronze", status=dg.DagsterRunStatus.STARTED, asset_selection=frozenset({FILE_CLICKS}))
+    )
     assert isinstance(tick(instance), dg.SkipReason)
     instance.add_run(dg.DagsterRun(job_name="everything", status=dg.DagsterRunStatus.STARTING))
     assert "every asset" in tick(instance).skip_message

@@ -12,8 +12,8 @@ from deltalake import write_deltalake
 
 from lakehouse.defs.automation.landing_sensor import landing_zone_new_files
 from lakehouse.defs.automation.triggers import TRIGGER_TAG
-from lakehouse.defs.bronze.file_feeds import bronze_file_feed_asset
 from lakehouse.defs.bronze.feeds import FILE_FEEDS
+from lakehouse.defs.bronze.file_feeds import bronze_file_feed_asset
 from lakehouse.lib.storage import LakehouseStorage
 
 CLICKS = dg.AssetKey(["bronze", "web_clickstream"])
@@ -31,7 +31,9 @@ def land(lake_root, folder: str, name: str, mtime_ns: int | None = None, text: s
 
 
 def tick(storage, instance, cursor=None):
-    return landing_zone_new_files(dg.build_sensor_context(instance=instance, cursor=cursor, resources={"storage": storage}))
+    return landing_zone_new_files(
+        dg.build_sensor_context(instance=instance, cursor=cursor, resources={"storage": storage})
+    )
 
 
 def requested(result) -> tuple[set[dg.AssetKey], str]:
@@ -58,7 +60,9 @@ def test_each_landed_file_is_requested_once_for_its_own_feed(storage, lake_root)
         assert tick(storage, instance).run_requests[0].run_key != key  # a lost cursor: all three files again
 
         land(lake_root, "erp/products", "products_2.json")
-        instance.add_run(dg.DagsterRun(job_name="bronze", status=dg.DagsterRunStatus.STARTED, tags={TRIGGER_TAG: "landing"}))
+        instance.add_run(
+            dg.DagsterRun(job_name="bronze", status=dg.DagsterRunStatus.STARTED, tags={TRIGGER_TAG: "landing"})
+        )
         assert "queued or running" in tick(storage, instance, second.cursor).skip_message
 
 
@@ -77,8 +81,9 @@ def test_files_the_ledger_holds_start_nothing(storage, lake_root):
     # The ledger as Bronze ingestion writes it: the URI `_metadata.file_path` gives (`file:/in/a%20b.json`);
     # ledgers written before that hold Hadoop's raw path string (`file:/in/a b.json`).
     uris = [f"file:{quote(str(landed[1]))}", f"file:{quote(str(landed[2]))}", f"file:{landed[0]}"]
-    write_deltalake(str(lake_root / "_system" / "ingest_ledger"),
-                    pa.table({"feed": ["web_clickstream"] * 3, "source_file": uris}))
+    write_deltalake(
+        str(lake_root / "_system" / "ingest_ledger"), pa.table({"feed": ["web_clickstream"] * 3, "source_file": uris})
+    )
     with dg.instance_for_test() as instance:
         result = tick(storage, instance)
         assert result.run_requests == [] and "already ingested" in result.skip_reason.skip_message
@@ -98,6 +103,8 @@ def test_after_a_bronze_run_its_files_are_known_to_the_sensor(spark_resource, st
         land(lake_root, "web/clickstream", name, text='{"event_id": "e1", "event_ts": "2026-01-05T00:00:00Z"}\n')
     land(lake_root, "web/clickstream", "clicks_3.json.gz", text=gzip.compress(b'{"event_id": "e3"}\n'))
     [feed] = [f for f in FILE_FEEDS if f.name == "web_clickstream"]
-    assert dg.materialize([bronze_file_feed_asset(feed)], resources={"spark": spark_resource, "storage": storage}).success
+    assert dg.materialize(
+        [bronze_file_feed_asset(feed)], resources={"spark": spark_resource, "storage": storage}
+    ).success
     with dg.instance_for_test() as instance:
         assert "already ingested" in tick(storage, instance).skip_reason.skip_message

@@ -27,7 +27,10 @@ def evaluate_sensor(instance, storage, result: dg.ExecuteInProcessResult) -> Non
     run = instance.get_run_by_id(result.run_id)
     [failure] = [e for e in result.all_events if e.event_type == dg.DagsterEventType.RUN_FAILURE]
     context = dg.build_run_status_sensor_context(
-        sensor_name="record_run_failures", dagster_event=failure, dagster_instance=instance, dagster_run=run,
+        sensor_name="record_run_failures",
+        dagster_event=failure,
+        dagster_instance=instance,
+        dagster_run=run,
         resources={"storage": storage},
     ).for_run_failure()
     record_run_failures(context)
@@ -42,7 +45,8 @@ def test_each_failed_run_is_recorded_once_with_its_trigger_step_and_error(storag
 
     rows = DeltaTable(str(lake_root / "_system" / "run_failures")).to_pyarrow_table().to_pylist()
     assert [(r["trigger"], r["failed_steps"]) for r in sorted(rows, key=lambda r: r["failed_at"])] == [
-        ("kafka", ["broken"]), ("manual", ["broken"]),
+        ("kafka", ["broken"]),
+        ("manual", ["broken"]),
     ]
     assert all("another type" in r["error"] for r in rows)
     assert {r["run_id"] for r in rows if r["trigger"] == "kafka"} == {from_kafka.run_id}

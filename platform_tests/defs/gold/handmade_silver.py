@@ -21,7 +21,7 @@ order  customer  day/time   status     currency channel  lines                  
 Sessions: D1 customer 1 converted, D1 anonymous, D1 customer 2; D2 customer 1; a deleted D2 one.
 """
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -38,7 +38,7 @@ EXPECTED_CURRENT_CUSTOMERS = {1, 2, 4}
 
 
 def at(day: date, hour: int = 0) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, tzinfo=timezone.utc)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
 
 
 CUSTOMERS = [
@@ -48,37 +48,145 @@ CUSTOMERS = [
     {"customer_id": 4, "city": "Roma", "country": "IT"},
 ]
 CUSTOMER_HISTORY = [
-    {"customer_id": 1, "_sequence": 10, "city": "Berlin", "country": "DE",
-     "valid_from": at(date(2026, 1, 1)), "valid_to": at(D1, 12), "is_current": False},
-    {"customer_id": 1, "_sequence": 20, "city": "Hamburg", "country": "DE", "valid_from": at(D1, 12), "is_current": True},
-    {"customer_id": 2, "_sequence": 11, "city": "Paris", "country": "FR", "valid_from": at(date(2026, 1, 1)), "is_current": True},
-    {"customer_id": 3, "_sequence": 12, "city": "Wien", "country": "AT",
-     "valid_from": at(date(2026, 1, 1)), "valid_to": at(date(2026, 1, 7)), "is_current": False},
-    {"customer_id": 4, "_sequence": 13, "city": "Roma", "country": "IT", "valid_from": at(date(2026, 1, 1)), "is_current": True},
+    {
+        "customer_id": 1,
+        "_sequence": 10,
+        "city": "Berlin",
+        "country": "DE",
+        "valid_from": at(date(2026, 1, 1)),
+        "valid_to": at(D1, 12),
+        "is_current": False,
+    },
+    {
+        "customer_id": 1,
+        "_sequence": 20,
+        "city": "Hamburg",
+        "country": "DE",
+        "valid_from": at(D1, 12),
+        "is_current": True,
+    },
+    {
+        "customer_id": 2,
+        "_sequence": 11,
+        "city": "Paris",
+        "country": "FR",
+        "valid_from": at(date(2026, 1, 1)),
+        "is_current": True,
+    },
+    {
+        "customer_id": 3,
+        "_sequence": 12,
+        "city": "Wien",
+        "country": "AT",
+        "valid_from": at(date(2026, 1, 1)),
+        "valid_to": at(date(2026, 1, 7)),
+        "is_current": False,
+    },
+    {
+        "customer_id": 4,
+        "_sequence": 13,
+        "city": "Roma",
+        "country": "IT",
+        "valid_from": at(date(2026, 1, 1)),
+        "is_current": True,
+    },
 ]
 ORDERS = [
-    {"order_id": 1, "customer_id": 1, "store_id": 1, "order_ts": at(D1, 10), "status": "paid", "currency": "EUR", "channel": "store"},
-    {"order_id": 2, "customer_id": 1, "store_id": 2, "order_ts": at(D1, 13), "status": "shipped", "currency": "GBP", "channel": "web"},
-    {"order_id": 3, "customer_id": 2, "store_id": 1, "order_ts": at(D1, 15), "status": "cancelled", "currency": "EUR", "channel": "store"},
-    {"order_id": 4, "customer_id": 2, "store_id": 2, "order_ts": at(D2, 9), "status": "placed", "currency": "GBP", "channel": "web"},
-    {"order_id": 5, "customer_id": 3, "store_id": 1, "order_ts": at(D2, 10), "status": "paid", "currency": "EUR", "channel": "store"},
-    {"order_id": 6, "customer_id": 1, "store_id": 1, "order_ts": at(D2, 11), "status": "paid", "currency": "EUR", "channel": "store",
-     "is_deleted": True},
-    {"order_id": 7, "customer_id": 2, "store_id": 2, "order_ts": at(D0, 8), "status": "paid", "currency": "EUR", "channel": "web"},
-    {"order_id": 8, "customer_id": 99, "store_id": 2, "order_ts": at(D2, 12), "status": "cancelled", "currency": "EUR", "channel": "web"},
+    {
+        "order_id": 1,
+        "customer_id": 1,
+        "store_id": 1,
+        "order_ts": at(D1, 10),
+        "status": "paid",
+        "currency": "EUR",
+        "channel": "store",
+    },
+    {
+        "order_id": 2,
+        "customer_id": 1,
+        "store_id": 2,
+        "order_ts": at(D1, 13),
+        "status": "shipped",
+        "currency": "GBP",
+        "channel": "web",
+    },
+    {
+        "order_id": 3,
+        "customer_id": 2,
+        "store_id": 1,
+        "order_ts": at(D1, 15),
+        "status": "cancelled",
+        "currency": "EUR",
+        "channel": "store",
+    },
+    {
+        "order_id": 4,
+        "customer_id": 2,
+        "store_id": 2,
+        "order_ts": at(D2, 9),
+        "status": "placed",
+        "currency": "GBP",
+        "channel": "web",
+    },
+    {
+        "order_id": 5,
+        "customer_id": 3,
+        "store_id": 1,
+        "order_ts": at(D2, 10),
+        "status": "paid",
+        "currency": "EUR",
+        "channel": "store",
+    },
+    {
+        "order_id": 6,
+        "customer_id": 1,
+        "store_id": 1,
+        "order_ts": at(D2, 11),
+        "status": "paid",
+        "currency": "EUR",
+        "channel": "store",
+        "is_deleted": True,
+    },
+    {
+        "order_id": 7,
+        "customer_id": 2,
+        "store_id": 2,
+        "order_ts": at(D0, 8),
+        "status": "paid",
+        "currency": "EUR",
+        "channel": "web",
+    },
+    {
+        "order_id": 8,
+        "customer_id": 99,
+        "store_id": 2,
+        "order_ts": at(D2, 12),
+        "status": "cancelled",
+        "currency": "EUR",
+        "channel": "web",
+    },
 ]
 
 
 def line(order_id: int, line_no: int, quantity: int, unit_price: str, discount: float = 0.0, **extra) -> dict:
-    return {"order_id": order_id, "line_no": line_no, "product_id": 1, "quantity": quantity,
-            "unit_price": Decimal(unit_price), "discount": discount, **extra}
+    return {
+        "order_id": order_id,
+        "line_no": line_no,
+        "product_id": 1,
+        "quantity": quantity,
+        "unit_price": Decimal(unit_price),
+        "discount": discount,
+        **extra,
+    }
 
 
 ORDER_LINES = [
-    line(1, 1, 2, "10.00"), line(1, 2, 1, "5.55", 0.1),
+    line(1, 1, 2, "10.00"),
+    line(1, 2, 1, "5.55", 0.1),
     line(2, 1, 3, "4.00", 0.05),
     line(3, 1, 1, "100.00"),
-    line(4, 1, 1, "8.00"), line(4, 2, 1, "1000.00", is_deleted=True),
+    line(4, 1, 1, "8.00"),
+    line(4, 2, 1, "1000.00", is_deleted=True),
     line(5, 1, 2, "7.50"),
     line(6, 1, 1, "500.00"),
     line(7, 1, 1, "3.00"),
@@ -96,24 +204,53 @@ SESSIONS = [
     {"session_id": "s4", "session_date": D2, "customer_id": 1, "converted": False},
     {"session_id": "s5", "session_date": D2, "customer_id": 1, "converted": True, "is_deleted": True},
 ]
-PRODUCTS = [{"product_id": 1, "sku": "SKU-1", "name": "Mug", "category": "home", "unit_price": Decimal("10.00"),
-             "currency": "EUR", "supplier_id": 1}]
-STORES = [{"store_id": 1, "name": "Berlin", "city": "Berlin", "country": "DE", "channel": "store"},
-          {"store_id": 2, "name": "Webshop", "country": "DE", "channel": "web"}]
+PRODUCTS = [
+    {
+        "product_id": 1,
+        "sku": "SKU-1",
+        "name": "Mug",
+        "category": "home",
+        "unit_price": Decimal("10.00"),
+        "currency": "EUR",
+        "supplier_id": 1,
+    }
+]
+STORES = [
+    {"store_id": 1, "name": "Berlin", "city": "Berlin", "country": "DE", "channel": "store"},
+    {"store_id": 2, "name": "Webshop", "country": "DE", "channel": "web"},
+]
 SUPPLIERS = [{"supplier_id": 1, "name": "Nordic Home AB", "country": "SE"}]
 
 TABLES = {
-    c.Customer: CUSTOMERS, c.CustomerVersion: CUSTOMER_HISTORY, c.Order: ORDERS, c.OrderLine: ORDER_LINES,
-    c.FxRate: FX_RATES, c.ClickSession: SESSIONS, c.Product: PRODUCTS, c.Store: STORES, c.Supplier: SUPPLIERS,
+    c.Customer: CUSTOMERS,
+    c.CustomerVersion: CUSTOMER_HISTORY,
+    c.Order: ORDERS,
+    c.OrderLine: ORDER_LINES,
+    c.FxRate: FX_RATES,
+    c.ClickSession: SESSIONS,
+    c.Product: PRODUCTS,
+    c.Store: STORES,
+    c.Supplier: SUPPLIERS,
 }
 
 
 def silver_table(contract, rows: list[dict]) -> pa.Table:
     """Rows as the Silver table of `contract` holds them: every contract column, bookkeeping filled in."""
     schema = to_arrow_schema(spark_schema(contract), timezone="UTC")
-    defaults = {"is_deleted": False, "_sequence": 1, "_event_ts": at(D0), "event_count": 1, "started_at": at(D0),
-                "ended_at": at(D0), "duration_seconds": 0, "page_views": 0, "product_views": 0,
-                "add_to_cart_events": 0, "checkouts": 0, "purchases": 0}
+    defaults = {
+        "is_deleted": False,
+        "_sequence": 1,
+        "_event_ts": at(D0),
+        "event_count": 1,
+        "started_at": at(D0),
+        "ended_at": at(D0),
+        "duration_seconds": 0,
+        "page_views": 0,
+        "product_views": 0,
+        "add_to_cart_events": 0,
+        "checkouts": 0,
+        "purchases": 0,
+    }
     present = {name: value for name, value in defaults.items() if name in schema.names}
     return pa.Table.from_pylist([{**present, **row} for row in rows], schema=schema)
 

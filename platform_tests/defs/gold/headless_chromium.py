@@ -31,11 +31,22 @@ def run_chromium(page: Path, *action: str) -> str:
     """Open the local `page` with a fresh profile, do `action` (e.g. `--dump-dom`), return its stdout."""
     with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
         command = [
-            chromium(), "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-            f"--window-size={WINDOW[0]},{WINDOW[1]}", "--force-device-scale-factor=1",
-            "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--no-proxy-server", "--host-resolver-rules=MAP * ~NOTFOUND", f"--user-data-dir={profile}",
-            *action, page.resolve().as_uri(),
+            chromium(),
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            f"--window-size={WINDOW[0]},{WINDOW[1]}",
+            "--force-device-scale-factor=1",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-proxy-server",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            f"--user-data-dir={profile}",
+            *action,
+            page.resolve().as_uri(),
         ]
         result = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
     assert result.returncode == 0, f"chromium failed ({result.returncode}): {result.stderr[-3000:]}"

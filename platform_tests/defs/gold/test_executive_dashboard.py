@@ -35,7 +35,8 @@ MEASURE = """<script>
 const rect = (e) => { const r = e.getBoundingClientRect(); return {x: r.x, y: r.y, width: r.width, height: r.height}; };
 const measured = {
   pageHeight: document.documentElement.scrollHeight,
-  headlines: Object.fromEntries([...document.querySelectorAll(".headline")].map(h => [h.id, h.querySelector("dd").firstChild.textContent])),
+  headlines: Object.fromEntries([...document.querySelectorAll(".headline")]
+    .map(h => [h.id, h.querySelector("dd").firstChild.textContent])),
   charts: [...document.querySelectorAll("figure.chart")].map(f => {
     const svg = f.querySelector("svg");
     return {title: f.querySelector("figcaption").textContent, box: rect(f),
@@ -100,7 +101,7 @@ def measured_in_chromium(page, tmp_path) -> dict:
 def accent_pixels(image: Image.Image, box: dict) -> int:
     """Pixels of the charts' accent colour (give or take anti-aliasing) inside `box`."""
     crop = image.crop((int(box["x"]), int(box["y"]), int(box["x"] + box["width"]), int(box["y"] + box["height"])))
-    accent = tuple(int(ACCENT[i:i + 2], 16) for i in (1, 3, 5))
+    accent = tuple(int(ACCENT[i : i + 2], 16) for i in (1, 3, 5))
     return sum(1 for pixel in crop.get_flattened_data() if sum(abs(c - a) for c, a in zip(pixel, accent)) < 40)
 
 

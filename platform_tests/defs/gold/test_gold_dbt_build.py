@@ -16,24 +16,47 @@ import dagster as dg
 import pandas as pd
 import pytest
 from dagster_dbt import DbtCliResource
-
 from handmade_silver import D0, D1, D2, EXPECTED_CURRENT_CUSTOMERS, EXPECTED_REVENUE_EUR
+
 from lakehouse.defs.gold.dbt_models import GOLD_PROJECT, gold_dbt_models
 from lakehouse.defs.gold.project import DBT_EXECUTABLE
 from lakehouse.defs.gold.reconciliation import compare_daily, daily_revenue_eur, read_silver
-from lakehouse.defs.gold.warehouse import duckdb_marts, gold_key, read_gold
+from lakehouse.defs.gold.warehouse import duckdb_marts, read_gold
+from lakehouse.lib.layers import gold_key
 from lakehouse.lib.storage import LakehouseStorage
 
 pytestmark = pytest.mark.integration
-MARTS = ["dim_date", "dim_customer", "dim_product", "dim_store", "fact_orders", "fact_order_lines",
-         "customer_360", "kpi_daily", "executive_summary"]
+MARTS = [
+    "dim_date",
+    "dim_customer",
+    "dim_product",
+    "dim_store",
+    "fact_orders",
+    "fact_order_lines",
+    "customer_360",
+    "kpi_daily",
+    "executive_summary",
+]
 
 
 def dbt_build(home, target: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "lakehouse.defs.gold.dbt_cli", "build", "--target", target,
-         "--target-path", str(home / f"dbt-{target}"), "--log-path", str(home / f"dbt-{target}")],
-        capture_output=True, text=True, env=os.environ.copy(), timeout=900,
+        [
+            sys.executable,
+            "-m",
+            "lakehouse.defs.gold.dbt_cli",
+            "build",
+            "--target",
+            target,
+            "--target-path",
+            str(home / f"dbt-{target}"),
+            "--log-path",
+            str(home / f"dbt-{target}"),
+        ],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=900,
     )
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
     assert " ERROR=0 " in result.stdout and " SKIP=0 " in result.stdout, result.stdout[-3000:]
@@ -64,8 +87,19 @@ def gold_revenue(read) -> pd.Series:
 
 
 def test_duckdb_marts_hold_the_figures_worked_out_by_hand(duckdb_gold, storage):
-    kpi = duckdb_gold("kpi_daily", ["date_day", "orders", "cancelled_orders", "revenue_eur", "sessions",
-                                    "converted_sessions", "new_customers", "returning_customers"])
+    kpi = duckdb_gold(
+        "kpi_daily",
+        [
+            "date_day",
+            "orders",
+            "cancelled_orders",
+            "revenue_eur",
+            "sessions",
+            "converted_sessions",
+            "new_customers",
+            "returning_customers",
+        ],
+    )
     kpi = kpi.set_index("date_day")
     assert list(kpi.index) == [D0] + [date(2026, 1, day) for day in range(1, 7)]  # every day in the span
     assert kpi["revenue_eur"][kpi["revenue_eur"] > 0].round(2).to_dict() == EXPECTED_REVENUE_EUR
@@ -74,7 +108,8 @@ def test_duckdb_marts_hold_the_figures_worked_out_by_hand(duckdb_gold, storage):
     assert kpi.loc[D0, ["new_customers", "returning_customers", "sessions"]].tolist() == [1, 0, 0]
 
     orders = duckdb_gold("fact_orders", ["order_id", "customer_key"]).merge(
-        duckdb_gold("dim_customer", ["customer_key", "customer_id", "city"]), on="customer_key", how="left")
+        duckdb_gold("dim_customer", ["customer_key", "customer_id", "city"]), on="customer_key", how="left"
+    )
     versions = orders.set_index("order_id")
     assert sorted(versions.index) == [1, 2, 3, 4, 5, 7, 8]  # order 6 is deleted
     assert versions.loc[1, "city"] == "Berlin" and versions.loc[2, "city"] == "Hamburg"  # SCD2: valid at order time
@@ -84,11 +119,28 @@ def test_duckdb_marts_hold_the_figures_worked_out_by_hand(duckdb_gold, storage):
     lines = duckdb_gold("fact_order_lines", ["order_line_key", "net_amount"]).set_index("order_line_key")
     assert lines.loc["1-2", "net_amount"] == Decimal("5.00")  # 1 x 5.55 less 10% = 4.995, half-up
 
-    customers = duckdb_gold("customer_360", ["customer_id", "order_count", "lifetime_value_eur", "preferred_channel",
-                                             "web_sessions", "converted_sessions", "rfm_segment"]).set_index("customer_id")
+    customers = duckdb_gold(
+        "customer_360",
+        [
+            "customer_id",
+            "order_count",
+            "lifetime_value_eur",
+            "preferred_channel",
+            "web_sessions",
+            "converted_sessions",
+            "rfm_segment",
+        ],
+    ).set_index("customer_id")
     assert sorted(customers.index) == sorted(EXPECTED_CURRENT_CUSTOMERS)
     assert customers.loc[1].tolist() == [2, pytest.approx(39.25), "store", 2, 1, "loyal"]  # store/web tie: alphabetical
-    assert customers.loc[2].tolist() == [2, pytest.approx(19.00), "web", 1, 0, "loyal"]  # the cancelled order not counted
+    assert customers.loc[2].tolist() == [
+        2,
+        pytest.approx(19.00),
+        "web",
+        1,
+        0,
+        "loyal",
+    ]  # the cancelled order not counted
     assert customers.loc[4, ["order_count", "rfm_segment"]].tolist() == [0, "prospect"]
 
 
@@ -122,7 +174,9 @@ def test_spark_builds_the_same_marts_and_records_their_row_counts(duckdb_gold, l
     dbt = DbtCliResource(project_dir=GOLD_PROJECT, dbt_executable=DBT_EXECUTABLE, target="spark")
     result = dg.materialize([gold_dbt_models], resources={"dbt": dbt, "storage": storage}, raise_on_error=False)
     assert result.success
-    assert all(check.passed for check in result.get_asset_check_evaluations() if check.severity == dg.AssetCheckSeverity.ERROR)
+    assert all(
+        check.passed for check in result.get_asset_check_evaluations() if check.severity == dg.AssetCheckSeverity.ERROR
+    )
     recorded = {e.asset_key: e.materialization.metadata for e in result.get_asset_materialization_events()}
 
     def spark_gold(model, columns):

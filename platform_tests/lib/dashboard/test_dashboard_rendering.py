@@ -15,22 +15,35 @@ from lakehouse.lib.dashboard.charts import executive_charts
 from lakehouse.lib.dashboard.figures import executive_figures
 from lakehouse.lib.dashboard.page import dashboard_html, preview_markdown
 
-KPI_DAILY = pd.DataFrame({
-    "date_day": [date(2026, 1, 2), date(2026, 1, 1), date(2026, 2, 1)],
-    "revenue_eur": [30.0, 10.0, 60.0], "orders": [2, 1, 1], "sessions": [0, 0, 0], "converted_sessions": [0, 0, 0],
-})
-EXECUTIVE_SUMMARY = pd.DataFrame({
-    "month_start": [date(2026, 2, 1), date(2026, 1, 1)], "revenue_eur": [60.0, 40.0],
-    "revenue_change_vs_previous_month": [0.5, None],
-})
-CUSTOMER_360 = pd.DataFrame({"rfm_segment": ["prospect", "at_risk", "champion", "at_risk"], "order_count": [0, 1, 3, 2]})
-FACT_ORDERS = pd.DataFrame({"channel": ["web", "store", "web", "web", None],
-                            "is_cancelled": [False, False, False, True, False]})
-FACT_ORDER_LINES = pd.DataFrame({
-    "product_id": [1, 2, 2, 3, 4, 1],
-    "is_cancelled": [False, False, False, False, False, True],
-    "net_amount_eur": [5.0, 4.0, 4.0, 7.0, 1.0, 100.0],
-})
+KPI_DAILY = pd.DataFrame(
+    {
+        "date_day": [date(2026, 1, 2), date(2026, 1, 1), date(2026, 2, 1)],
+        "revenue_eur": [30.0, 10.0, 60.0],
+        "orders": [2, 1, 1],
+        "sessions": [0, 0, 0],
+        "converted_sessions": [0, 0, 0],
+    }
+)
+EXECUTIVE_SUMMARY = pd.DataFrame(
+    {
+        "month_start": [date(2026, 2, 1), date(2026, 1, 1)],
+        "revenue_eur": [60.0, 40.0],
+        "revenue_change_vs_previous_month": [0.5, None],
+    }
+)
+CUSTOMER_360 = pd.DataFrame(
+    {"rfm_segment": ["prospect", "at_risk", "champion", "at_risk"], "order_count": [0, 1, 3, 2]}
+)
+FACT_ORDERS = pd.DataFrame(
+    {"channel": ["web", "store", "web", "web", None], "is_cancelled": [False, False, False, True, False]}
+)
+FACT_ORDER_LINES = pd.DataFrame(
+    {
+        "product_id": [1, 2, 2, 3, 4, 1],
+        "is_cancelled": [False, False, False, False, False, True],
+        "net_amount_eur": [5.0, 4.0, 4.0, 7.0, 1.0, 100.0],
+    }
+)
 DIM_PRODUCT = pd.DataFrame({"product_id": [1, 2, 4], "product_name": ["Mug", "Lamp", "Pen"]})
 
 
@@ -63,7 +76,11 @@ def test_the_page_inlines_one_svg_per_chart_and_fetches_nothing():
     html = dashboard_html(result, executive_charts(result))
     charts = re.findall(r'<figure class="chart" id="([^"]+)"><figcaption>([^<]+)</figcaption>\s*<svg', html)
     assert [title for _, title in charts] == [
-        "Daily revenue (EUR)", "Orders by channel", "Top products by revenue (EUR)", "Customers by segment"]
+        "Daily revenue (EUR)",
+        "Orders by channel",
+        "Top products by revenue (EUR)",
+        "Customers by segment",
+    ]
     assert html.count("<svg") == len(charts)
     # Only references inside the page: no script, stylesheet, font or image to load.
     assert "<script" not in html.lower() and "<link" not in html.lower()

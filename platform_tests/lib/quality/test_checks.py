@@ -40,7 +40,9 @@ class OrderRows(dg.Config):
     variant: str = "clean"
 
 
-def write(spark: LazyPySparkResource, storage: LakehouseStorage, key: dg.AssetKey, rows, ddl: str) -> dg.MaterializeResult:
+def write(
+    spark: LazyPySparkResource, storage: LakehouseStorage, key: dg.AssetKey, rows, ddl: str
+) -> dg.MaterializeResult:
     uri = storage.table_uri(key)
     spark.spark_session.createDataFrame(rows, ddl).write.format("delta").mode("overwrite").save(uri)
     return dg.MaterializeResult(metadata=delta_table_metadata(uri))
@@ -48,7 +50,9 @@ def write(spark: LazyPySparkResource, storage: LakehouseStorage, key: dg.AssetKe
 
 @dg.asset(key=ORDERS)
 def orders(config: OrderRows, spark: LazyPySparkResource, storage: LakehouseStorage) -> dg.MaterializeResult:
-    return write(spark, storage, ORDERS, ORDER_ROWS[config.variant], "order_id string, customer_id string, amount double")
+    return write(
+        spark, storage, ORDERS, ORDER_ROWS[config.variant], "order_id string, customer_id string, amount double"
+    )
 
 
 @dg.asset(key=CUSTOMERS)
@@ -65,7 +69,9 @@ def order_totals(spark: LazyPySparkResource, storage: LakehouseStorage) -> None:
 
 def run(definitions, spark_resource, storage, variant):
     return dg.materialize(
-        definitions, resources={"spark": spark_resource, "storage": storage}, raise_on_error=False,
+        definitions,
+        resources={"spark": spark_resource, "storage": storage},
+        raise_on_error=False,
         run_config=dg.RunConfig({"silver__orders": OrderRows(variant=variant)}),
     )
 
@@ -83,7 +89,10 @@ def test_a_clean_table_passes_and_downstream_runs(spark_resource, storage):
     result = run([orders, order_totals, *checks], spark_resource, storage, "clean")
     assert result.success
     assert {name: e.passed for name, e in evaluations(result).items()} == {
-        "contract": True, "unique_key": True, "column_schema_change": True, "freshness_check": True,
+        "contract": True,
+        "unique_key": True,
+        "column_schema_change": True,
+        "freshness_check": True,
     }
     assert materialized(result) == {ORDERS, TOTALS}
 
@@ -145,8 +154,10 @@ def products(config: ProductRows, spark: LazyPySparkResource, storage: Lakehouse
 def test_the_contract_holds_for_live_rows_and_leaves_tombstones_as_received(spark_resource, storage):
     def contract_passed(live_price: float) -> bool:
         result = dg.materialize(
-            [products, *contract_checks(PRODUCTS, Product)], resources={"spark": spark_resource, "storage": storage},
-            raise_on_error=False, run_config=dg.RunConfig({"silver__products": ProductRows(live_price=live_price)}),
+            [products, *contract_checks(PRODUCTS, Product)],
+            resources={"spark": spark_resource, "storage": storage},
+            raise_on_error=False,
+            run_config=dg.RunConfig({"silver__products": ProductRows(live_price=live_price)}),
         )
         return evaluations(result)["contract"].passed
 

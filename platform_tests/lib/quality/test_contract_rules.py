@@ -27,8 +27,10 @@ class Line(pa.DataFrameModel):
         unique = ["line_id"]
 
 
-SCHEMA = ("line_id bigint, quantity int, discount double, status string, code string, shipped_at timestamp, "
-          "due_on date, _op string")
+SCHEMA = (
+    "line_id bigint, quantity int, discount double, status string, code string, shipped_at timestamp, "
+    "due_on date, _op string"
+)
 GOOD = (1, 2, 0.5, "it's done", "ABC", datetime(2026, 3, 1), date(2026, 3, 2), "c")
 
 
@@ -53,7 +55,9 @@ PASSING = [
     row(),
     row(line_id=2, quantity=None, discount=None, status=None, code=None, shipped_at=None, due_on=None),
     row(line_id=3, discount=1.0, code="XYZW"),  # the bounds themselves
-    row(line_id=4, quantity=-5, status="lost", shipped_at=datetime(2999, 1, 1), _op="d"),  # a delete's image as received
+    row(
+        line_id=4, quantity=-5, status="lost", shipped_at=datetime(2999, 1, 1), _op="d"
+    ),  # a delete's image as received
 ]
 
 
@@ -71,18 +75,26 @@ def test_each_broken_rule_quarantines_its_row_and_nothing_else(spark):
 
 def test_the_generated_rules_refuse_what_pandera_refuses(spark):
     """pandera's own pandas checks as the oracle, value by value, for every column check."""
-    values = {"quantity": [0, 1, None], "discount": [-0.1, 0.0, 1.0, 1.01], "status": ["open", "lost", "it's done"],
-              "code": ["ABC", "ABCD", "AB", "abc", "ABCDE", "1ABC"]}
+    values = {
+        "quantity": [0, 1, None],
+        "discount": [-0.1, 0.0, 1.0, 1.01],
+        "status": ["open", "lost", "it's done"],
+        "code": ["ABC", "ABCD", "AB", "abc", "ABCDE", "1ABC"],
+    }
     for column, candidates in values.items():
         changes = spark.createDataFrame([row(line_id=i, **{column: v}) for i, v in enumerate(candidates)], SCHEMA)
-        rules = [r for r in contract_rules(Line, changes.columns) if r.name.startswith(f"contract_{column}_")
-                 and not r.name.endswith("_plausible")]
+        rules = [
+            r
+            for r in contract_rules(Line, changes.columns)
+            if r.name.startswith(f"contract_{column}_") and not r.name.endswith("_plausible")
+        ]
         with evaluate(changes, rules, ["line_id"], "lines") as evaluation:
             kept = {r.line_id for r in evaluation.kept.collect()}
         checks = Line.to_schema().columns[column].checks
         series = pd.Series(candidates, dtype="object")
-        oracle = {i for i, v in enumerate(candidates)
-                  if v is None or all(bool(c(series).check_output[i]) for c in checks)}
+        oracle = {
+            i for i, v in enumerate(candidates) if v is None or all(bool(c(series).check_output[i]) for c in checks)
+        }
         assert kept == oracle, column
 
 

@@ -65,13 +65,17 @@ def test_column_schema_carries_types_nullability_descriptions_and_pii():
 def test_spark_schema_keeps_nullability_and_descriptions():
     schema = spark_schema(Order)
     assert [(f.name, f.dataType, f.nullable) for f in schema.fields] == [
-        ("order_id", T.StringType(), False), ("email", T.StringType(), True), ("amount", T.DecimalType(12, 2), False),
+        ("order_id", T.StringType(), False),
+        ("email", T.StringType(), True),
+        ("amount", T.DecimalType(12, 2), False),
     ]
     assert schema["amount"].metadata == {"comment": "Total in EUR"}
 
 
 def test_conform_orders_casts_and_drops_extra_columns(spark):
-    df = spark.createDataFrame([("7.50", "o-1", "x", None)], "amount string, order_id string, extra string, email string")
+    df = spark.createDataFrame(
+        [("7.50", "o-1", "x", None)], "amount string, order_id string, extra string, email string"
+    )
     conformed = conform(df, Order)
     assert conformed.columns == ["order_id", "email", "amount"]
     assert conformed.schema["amount"].dataType == T.DecimalType(12, 2)
@@ -92,7 +96,9 @@ def test_schema_changes_classify_compatible_and_breaking():
     assert changes(column_schema(Order), column_schema(OrderWithDoubleAmount)) == [("amount", "retyped", True)]
     assert changes(column_schema(OrderWithCoupon), column_schema(Order)) == [("coupon", "removed", True)]
     # A registry snapshot compares like a TableSchema.
-    required_coupon = {"columns": [*snapshot(Order)["columns"], {"name": "coupon", "type": "string", "nullable": False}]}
+    required_coupon = {
+        "columns": [*snapshot(Order)["columns"], {"name": "coupon", "type": "string", "nullable": False}]
+    }
     assert changes(snapshot(Order), required_coupon) == [("coupon", "added", True)]
 
 

@@ -1,6 +1,6 @@
 """The table event log on Delta: appended events come back, newest first, with per-rule counts."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import deltalake
 
@@ -8,7 +8,7 @@ from lakehouse.lib import delta_tables
 from lakehouse.lib.quality.event_log import TableEvent, append_event, event_log_uri, table_history
 from lakehouse.lib.quality.expectations import Expectation, evaluate
 
-START = datetime(2026, 3, 1, 6, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
 
 
 def test_two_materializations_are_queryable_with_rule_counts(spark, storage):
@@ -19,15 +19,20 @@ def test_two_materializations_are_queryable_with_rule_counts(spark, storage):
         started_at = START + timedelta(days=run)
         with evaluate(df, rules, keys=["order_id"], table="silver.orders") as evaluation:
             event = TableEvent.from_evaluation(
-                evaluation, table="silver.orders", run_id=f"run-{run}", delta_version=run,
-                started_at=started_at, finished_at=started_at + timedelta(seconds=90),
+                evaluation,
+                table="silver.orders",
+                run_id=f"run-{run}",
+                delta_version=run,
+                started_at=started_at,
+                finished_at=started_at + timedelta(seconds=90),
             )
         append_event(uri, event)
     append_event(uri, TableEvent("run-x", "silver.customers", 0, START, START, rows_in=1, rows_out=1))
 
     history = table_history(spark, uri, "silver.orders").collect()
     assert [(r.run_id, r.delta_version, r.rows_in, r.rows_out, r.rows_dropped) for r in history] == [
-        ("run-1", 1, 4, 2, 2), ("run-0", 0, 3, 3, 0),
+        ("run-1", 1, 4, 2, 2),
+        ("run-0", 0, 3, 3, 0),
     ]
     assert history[0].rules["positive_amount"].asDict() == {"passed": 2, "failed": 2}
     assert history[1].rules["positive_amount"].asDict() == {"passed": 3, "failed": 0}

@@ -13,10 +13,14 @@ from lakehouse.lib.quality.quarantine import append_quarantine, quarantine_uri, 
 SCHEMA = "order_id string, country string, amount double, is_test boolean"
 CLEAN = [(f"o-{i}", "DE", 10.0 + i, False) for i in range(20)]
 BAD = [
-    ("w-1", "XX", 5.0, False), ("w-2", "XX", 6.0, False), ("w-3", None, 7.0, False),  # warn (NULL fails too)
-    ("d-1", "DE", 8.0, True), ("d-2", "FR", 9.0, True),                                 # drop
-    ("q-1", "DE", -1.0, False), ("q-2", "FR", None, False),                             # quarantine (NULL fails too)
-    ("all-1", "XX", -5.0, True),                                                        # every rule: quarantined once
+    ("w-1", "XX", 5.0, False),
+    ("w-2", "XX", 6.0, False),
+    ("w-3", None, 7.0, False),  # warn (NULL fails too)
+    ("d-1", "DE", 8.0, True),
+    ("d-2", "FR", 9.0, True),  # drop
+    ("q-1", "DE", -1.0, False),
+    ("q-2", "FR", None, False),  # quarantine (NULL fails too)
+    ("all-1", "XX", -5.0, True),  # every rule: quarantined once
 ]
 
 RULES = [
@@ -53,9 +57,15 @@ def test_each_action_routes_rows_and_counts_every_rule(spark):
         quarantined = {r.order_id: r for r in result.quarantined.collect()}
 
         assert kept == {r[0] for r in CLEAN} | {"w-1", "w-2", "w-3"}  # warn keeps
-        assert set(quarantined) == {"q-1", "q-2", "all-1"}           # drop rows are gone from both
+        assert set(quarantined) == {"q-1", "q-2", "all-1"}  # drop rows are gone from both
         assert result.quarantined.columns == [
-            "order_id", "country", "amount", "is_test", "_rule", "_reason", "_quarantined_at",
+            "order_id",
+            "country",
+            "amount",
+            "is_test",
+            "_rule",
+            "_reason",
+            "_quarantined_at",
         ]
         assert quarantined["all-1"]._rule == ["known_country", "not_a_test_order", "positive_amount"]
         assert "an order has a positive total (amount > 0)" in quarantined["q-1"]._reason
@@ -64,7 +74,7 @@ def test_each_action_routes_rows_and_counts_every_rule(spark):
         expected = {name: sum(not ok(r) for r in CLEAN + BAD) for name, ok in ORACLE.items()}
         assert result.failed == expected == {"known_country": 4, "not_a_test_order": 3, "positive_amount": 3}
         assert result.warned_by_rule == {"known_country": 4}
-        assert result.dropped_by_rule == {"not_a_test_order": 3}    # all-1 counted, though quarantined
+        assert result.dropped_by_rule == {"not_a_test_order": 3}  # all-1 counted, though quarantined
         assert result.quarantined_by_rule == {"positive_amount": 3}
         assert (result.rows_in, result.rows_out, result.rows_dropped, result.rows_quarantined) == (28, 23, 2, 3)
         assert result.identity_holds

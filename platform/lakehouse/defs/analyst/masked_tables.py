@@ -1,10 +1,7 @@
-"""A masked copy of every Silver table whose contract tags a column as PII.
+"""A masked copy of every Silver table whose contract tags a column as PII, for analysts and notebooks.
 
-Analysts and notebooks read these; the raw values stay in Silver, which only the platform's own
-jobs (and the Gold marts, which take no PII columns) read. The copies are generated from the contracts: tagging a column as PII is
-all it takes for it to be hashed here. Each run rewrites the copy from the current Silver table
-(live rows only), so a masked table never holds a value Silver no longer has. The copies follow
-Silver on the Gold cadence (a whole-table rewrite is too heavy to repeat at every Silver update).
+Tagging a column as PII in the contract is all it takes for it to be hashed here. Each run rewrites
+the copy from Silver's live rows, on the Gold cadence (README, "PII").
 """
 
 import dagster as dg
@@ -15,20 +12,20 @@ from lakehouse.defs.silver.tables import SILVER_TABLES
 from lakehouse.lib.automation import gold_automation
 from lakehouse.lib.cdc_merge import IS_DELETED
 from lakehouse.lib.delta_metadata import delta_table_metadata
+from lakehouse.lib.layers import ANALYST, analyst_key, table_name
 from lakehouse.lib.quality.contracts import contract_owner, pii_columns
 from lakehouse.lib.quality.pii import PiiMasking
 from lakehouse.lib.silver import SilverTable
 from lakehouse.lib.storage import LakehouseStorage
 from lakehouse.transforms.cdc import EVENT_TS, SEQUENCE
 
-ANALYST = "analyst"
 # Which change a row holds is the MERGE's business, not the analyst's.
 BOOKKEEPING = (SEQUENCE, EVENT_TS)
 HASHED = r"^[0-9a-f]{64}(@.*)?$"  # a salted SHA-256, with the e-mail domain kept readable
 
 
 def masked_key(table: SilverTable) -> dg.AssetKey:
-    return dg.AssetKey([ANALYST, table.name])
+    return analyst_key(table.name)
 
 
 def masked_asset(table: SilverTable) -> dg.AssetsDefinition:
@@ -52,7 +49,7 @@ def masked_asset(table: SilverTable) -> dg.AssetsDefinition:
         uri = storage.table_uri(masked_key(table))
         masked = pii.mask(rows.drop(*BOOKKEEPING), table.contract)
         masked.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(uri)
-        return dg.MaterializeResult(metadata=delta_table_metadata(uri, table_name=f"{ANALYST}.{table.name}"))
+        return dg.MaterializeResult(metadata=delta_table_metadata(uri, table_name=table_name(analyst_key(table.name))))
 
     return _masked
 
@@ -60,8 +57,12 @@ def masked_asset(table: SilverTable) -> dg.AssetsDefinition:
 def masked_check(table: SilverTable) -> dg.AssetChecksDefinition:
     columns = list(pii_columns(table.contract))
 
-    @dg.asset_check(asset=masked_key(table), name="pii_masked", blocking=True,
-                    description=f"Every value of {', '.join(columns)} is a salted hash")
+    @dg.asset_check(
+        asset=masked_key(table),
+        name="pii_masked",
+        blocking=True,
+        description=f"Every value of {', '.join(columns)} is a salted hash",
+    )
     def pii_masked(spark: LazyPySparkResource, storage: LakehouseStorage) -> dg.AssetCheckResult:
         rows = spark.spark_session.read.format("delta").load(storage.table_uri(masked_key(table)))
         # One pass for all columns; a NULL is no value, so not an unmasked one.

@@ -23,5 +23,5 @@ dbt_models_automation = dg.AutomationConditionSensorDefinition(
     target=DBT,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Evaluates the automation conditions of the Gold dbt models (lakehouse.lib.automation.gold_automation).",
+    description="Evaluates the automation conditions of the Gold dbt models (lib.automation.gold_automation).",
 )

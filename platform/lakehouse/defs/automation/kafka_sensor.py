@@ -19,7 +19,7 @@ from lakehouse.lib.automation import STREAM_SOURCES
 from lakehouse.lib.ingest.stream_checkpoint import committed_kafka_offsets
 from lakehouse.lib.kafka.admin import KafkaUnavailable, end_offsets
 from lakehouse.lib.kafka.cluster import KafkaCluster
-from lakehouse.lib.silver import SILVER
+from lakehouse.lib.layers import SILVER
 from lakehouse.lib.storage import LakehouseStorage
 
 SENSOR_NAME, TRIGGER = "kafka_new_records", "kafka"
@@ -73,16 +73,24 @@ def kafka_new_records(context: dg.SensorEvaluationContext, kafka: KafkaCluster, 
     if offsets_key(ends) == context.cursor:
         return dg.SkipReason(f"No record arrived since the last request; {sum(backlog.values())} wait for its run.")
     if has_unfinished_run(context.instance, TRIGGER):
-        return dg.SkipReason(f"A run of this sensor is queued or running; {sum(backlog.values())} records wait for the next.")
+        return dg.SkipReason(
+            f"A run of this sensor is queued or running; {sum(backlog.values())} records wait for the next."
+        )
     new_data = dg.AssetSelection.assets(*[kafka_bronze(feed.topic) for feed in KAFKA_FEEDS if feed.topic in backlog])
     selection = with_silver_downstream(new_data).resolve(context.repository_def.asset_graph)
     context.log.info(f"Unconsumed records: {backlog}")
     return dg.SensorResult(
-        run_requests=[dg.RunRequest(
-            run_key=run_key(TRIGGER, offsets_key(ends)),
-            asset_selection=sorted(selection),
-            # Ahead of queued automation runs: these records are what the one-minute promise is about.
-            tags={TRIGGER_TAG: TRIGGER, "dagster/priority": "1", "lakehouse/unconsumed_records": str(sum(backlog.values()))},
-        )],
+        run_requests=[
+            dg.RunRequest(
+                run_key=run_key(TRIGGER, offsets_key(ends)),
+                asset_selection=sorted(selection),
+                # Ahead of queued automation runs: these records are what the one-minute promise is about.
+                tags={
+                    TRIGGER_TAG: TRIGGER,
+                    "dagster/priority": "1",
+                    "lakehouse/unconsumed_records": str(sum(backlog.values())),
+                },
+            )
+        ],
         cursor=offsets_key(ends),
     )

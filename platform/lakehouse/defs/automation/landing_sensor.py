@@ -17,8 +17,8 @@ from deltalake import DeltaTable
 
 from lakehouse.defs.automation.triggers import TRIGGER_TAG, has_unfinished_run, run_key
 from lakehouse.defs.bronze.feeds import FILE_FEEDS
-from lakehouse.defs.bronze.file_feeds import BRONZE
 from lakehouse.lib.ingest.landing import is_hidden
+from lakehouse.lib.layers import bronze_key
 from lakehouse.lib.storage import LakehouseStorage, is_local, local_path
 
 SENSOR_NAME, TRIGGER = "landing_zone_new_files", "landing"
@@ -38,13 +38,17 @@ class FeedMark:
     paths: list[str] = field(default_factory=list)
 
     def unseen(self, files: list[Landed]) -> list[Landed]:
-        return [f for f in files if f.mtime_ns > self.mtime_ns or (f.mtime_ns == self.mtime_ns and f.path not in self.paths)]
+        return [
+            f for f in files if f.mtime_ns > self.mtime_ns or (f.mtime_ns == self.mtime_ns and f.path not in self.paths)
+        ]
 
     def advanced(self, files: list[Landed]) -> "FeedMark":
         if not files:
             return self
         newest = max(max(f.mtime_ns for f in files), self.mtime_ns)
-        at_newest = {f.path for f in files if f.mtime_ns == newest} | (set(self.paths) if newest == self.mtime_ns else set())
+        at_newest = {f.path for f in files if f.mtime_ns == newest} | (
+            set(self.paths) if newest == self.mtime_ns else set()
+        )
         return FeedMark(newest, sorted(at_newest))
 
 
@@ -53,7 +57,8 @@ def landed_files(folder: Path) -> list[Landed]:
     if not folder.is_dir():
         return []
     return [
-        Landed(path.stat().st_mtime_ns, str(path)) for path in folder.rglob("*")
+        Landed(path.stat().st_mtime_ns, str(path))
+        for path in folder.rglob("*")
         if path.is_file() and not is_hidden(path.relative_to(folder).as_posix())
     ]
 
@@ -64,16 +69,15 @@ def ingested_files(storage: LakehouseStorage) -> set[str]:
     ledger = local_path(storage.system_uri("ingest_ledger"))
     if not (ledger / "_delta_log").is_dir():
         return set()
-    return {str(local_path(uri)) for uri in DeltaTable(str(ledger)).to_pyarrow_table(columns=["source_file"])["source_file"].to_pylist()}
-
-
-def feed_key(name: str) -> dg.AssetKey:
-    return dg.AssetKey([BRONZE, name])
+    return {
+        str(local_path(uri))
+        for uri in DeltaTable(str(ledger)).to_pyarrow_table(columns=["source_file"])["source_file"].to_pylist()
+    }
 
 
 @dg.sensor(
     name=SENSOR_NAME,
-    target=[feed_key(feed.name) for feed in FILE_FEEDS],
+    target=[bronze_key(feed.name) for feed in FILE_FEEDS],
     minimum_interval_seconds=30,
     # Harmless when nothing new landed: files already in the ledger start nothing.
     default_status=dg.DefaultSensorStatus.RUNNING,
@@ -81,10 +85,14 @@ def feed_key(name: str) -> dg.AssetKey:
 )
 def landing_zone_new_files(context: dg.SensorEvaluationContext, storage: LakehouseStorage):
     if not is_local(storage.root_uri):
-        return dg.SkipReason(f"Lists local landing zones only; {storage.root_uri} needs the store's event notifications.")
+        return dg.SkipReason(
+            f"Lists local landing zones only; {storage.root_uri} needs the store's event notifications."
+        )
     marks = {name: FeedMark(**mark) for name, mark in json.loads(context.cursor or "{}").items()}
     unseen = {
-        feed.name: marks.get(feed.name, FeedMark()).unseen(landed_files(local_path(storage.landing_uri(feed.landing_path))))
+        feed.name: marks.get(feed.name, FeedMark()).unseen(
+            landed_files(local_path(storage.landing_uri(feed.landing_path)))
+        )
         for feed in FILE_FEEDS
     }
     unseen = {name: files for name, files in unseen.items() if files}
@@ -95,16 +103,22 @@ def landing_zone_new_files(context: dg.SensorEvaluationContext, storage: Lakehou
     ingested = ingested_files(storage)
     new = {name: sorted(f.path for f in files if f.path not in ingested) for name, files in unseen.items()}
     new = {name: paths for name, paths in new.items() if paths}
-    cursor = json.dumps({name: asdict(marks.get(name, FeedMark()).advanced(unseen.get(name, [])))
-                         for name in sorted(set(marks) | set(unseen))})
+    cursor = json.dumps(
+        {
+            name: asdict(marks.get(name, FeedMark()).advanced(unseen.get(name, [])))
+            for name in sorted(set(marks) | set(unseen))
+        }
+    )
     if not new:
         return dg.SensorResult(skip_reason="The files that landed are already ingested.", cursor=cursor)
     context.log.info(f"New files: { {name: len(paths) for name, paths in new.items()} }")
     return dg.SensorResult(
-        run_requests=[dg.RunRequest(
-            run_key=run_key(TRIGGER, json.dumps(new, sort_keys=True)),
-            asset_selection=[feed_key(name) for name in sorted(new)],
-            tags={TRIGGER_TAG: TRIGGER, "lakehouse/new_files": str(sum(map(len, new.values())))},
-        )],
+        run_requests=[
+            dg.RunRequest(
+                run_key=run_key(TRIGGER, json.dumps(new, sort_keys=True)),
+                asset_selection=[bronze_key(name) for name in sorted(new)],
+                tags={TRIGGER_TAG: TRIGGER, "lakehouse/new_files": str(sum(map(len, new.values())))},
+            )
+        ],
         cursor=cursor,
     )

@@ -5,7 +5,7 @@ Sensor-started runs are not retried with the same run key, so this table is wher
 landing-zone run shows up; the records it missed are requested again as soon as new ones arrive.
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 import pyarrow as pa
@@ -15,10 +15,16 @@ from deltalake.exceptions import TableNotFoundError
 from lakehouse.defs.automation.triggers import TRIGGER_TAG
 from lakehouse.lib.storage import LakehouseStorage
 
-FAILURE_SCHEMA = pa.schema([
-    ("run_id", pa.string()), ("job_name", pa.string()), ("trigger", pa.string()),
-    ("failed_at", pa.timestamp("us", tz="UTC")), ("failed_steps", pa.list_(pa.string())), ("error", pa.string()),
-])
+FAILURE_SCHEMA = pa.schema(
+    [
+        ("run_id", pa.string()),
+        ("job_name", pa.string()),
+        ("trigger", pa.string()),
+        ("failed_at", pa.timestamp("us", tz="UTC")),
+        ("failed_steps", pa.list_(pa.string())),
+        ("error", pa.string()),
+    ]
+)
 MAX_ERROR_CHARS = 2_000
 
 
@@ -37,7 +43,7 @@ def failure_record(context: dg.RunFailureSensorContext) -> dict:
         "run_id": run.run_id,
         "job_name": run.job_name,
         "trigger": run.tags.get(TRIGGER_TAG) or run.tags.get("dagster/sensor_name") or "manual",
-        "failed_at": datetime.fromtimestamp(context.instance.get_run_record_by_id(run.run_id).end_time, tz=timezone.utc),
+        "failed_at": datetime.fromtimestamp(context.instance.get_run_record_by_id(run.run_id).end_time, tz=UTC),
         "failed_steps": [e.step_key for e in steps],
         "error": "\n".join(errors or [context.failure_event.message or ""])[:MAX_ERROR_CHARS],
     }

@@ -8,15 +8,15 @@ from lakehouse.lib.delta_metadata import delta_table_metadata
 from lakehouse.lib.ingest.feeds import FileFeed
 from lakehouse.lib.ingest.file_ingestion import ingest_file_feed
 from lakehouse.lib.ingest.ledger import IngestLedger
+from lakehouse.lib.layers import BRONZE, bronze_key, table_name
 from lakehouse.lib.storage import LakehouseStorage
 
-BRONZE = "bronze"
 KIND_BY_FORMAT = {"binaryFile": "binary"}
 
 
 def bronze_file_feed_asset(feed: FileFeed) -> dg.AssetsDefinition:
     @dg.asset(
-        key=[BRONZE, feed.name],
+        key=bronze_key(feed.name),
         group_name=BRONZE,
         description=feed.description,
         kinds={"spark", "delta", KIND_BY_FORMAT.get(feed.format, feed.format)},
@@ -36,7 +36,11 @@ def bronze_file_feed_asset(feed: FileFeed) -> dg.AssetsDefinition:
             scratch_uri=storage.system_uri("ingest_scratch", feed.name),
             log=context.log,
         )
-        table_metadata = delta_table_metadata(table_uri, table_name=f"{BRONZE}.{feed.name}") if report.batch_id or report.recovered_batch else {}
+        table_metadata = (
+            delta_table_metadata(table_uri, table_name=table_name(context.asset_key))
+            if report.batch_id or report.recovered_batch
+            else {}
+        )
         return dg.MaterializeResult(metadata={**report.metadata(), **table_metadata})
 
     return _bronze

@@ -11,9 +11,8 @@ from lakehouse.lib.delta_metadata import delta_table_metadata
 from lakehouse.lib.ingest.kafka_stream import ingest_kafka_topic
 from lakehouse.lib.kafka.admin import KafkaUnavailable, cluster_metadata
 from lakehouse.lib.kafka.cluster import BOOTSTRAP_ENV, KafkaCluster
+from lakehouse.lib.layers import BRONZE, bronze_key, table_name
 from lakehouse.lib.storage import LakehouseStorage
-
-BRONZE = "bronze"
 
 
 @dataclass(frozen=True)
@@ -29,12 +28,23 @@ class KafkaFeed:
         return "kafka_" + self.topic.replace(".", "_")
 
 
+# The topics the source systems publish to.
+CUSTOMER_CHANGES = "crm.customer_changes"  # Debezium-style CRM customer changes, keyed by customer id
+ORDERS = "erp.orders"  # ERP order header change events, keyed by order id
+ORDER_LINES = "erp.order_lines"  # ERP order line change events, keyed by order id (with their order)
+CLICKSTREAM = "web.clickstream"  # web shop events, keyed by session id
+
 KAFKA_FEEDS: tuple[KafkaFeed, ...] = (
-    KafkaFeed("crm.customer_changes", "crm", "customer_id", "Debezium-style CRM customer changes from Kafka (JSON values)."),
-    KafkaFeed("erp.orders", "erp", "order_id", "ERP order header change events from Kafka (JSON values)."),
-    KafkaFeed("erp.order_lines", "erp", "order_id", "ERP order line change events from Kafka (JSON values)."),
-    KafkaFeed("web.clickstream", "web", "session_id", "Web shop clickstream events from Kafka (JSON values).",
-              ingest_first=True),
+    KafkaFeed(CUSTOMER_CHANGES, "crm", "customer_id", "Debezium-style CRM customer changes from Kafka (JSON values)."),
+    KafkaFeed(ORDERS, "erp", "order_id", "ERP order header change events from Kafka (JSON values)."),
+    KafkaFeed(ORDER_LINES, "erp", "order_id", "ERP order line change events from Kafka (JSON values)."),
+    KafkaFeed(
+        CLICKSTREAM,
+        "web",
+        "session_id",
+        "Web shop clickstream events from Kafka (JSON values).",
+        ingest_first=True,
+    ),
 )
 
 
@@ -44,7 +54,7 @@ class KafkaIngestConfig(dg.Config):
 
 def bronze_kafka_asset(feed: KafkaFeed) -> dg.AssetsDefinition:
     @dg.asset(
-        key=[BRONZE, feed.table],
+        key=bronze_key(feed.table),
         group_name=BRONZE,
         description=feed.description,
         kinds={"spark", "delta", "kafka"},
@@ -72,7 +82,9 @@ def bronze_kafka_asset(feed: KafkaFeed) -> dg.AssetsDefinition:
         try:
             topics = cluster_metadata(bootstrap).topics
         except KafkaUnavailable as exc:
-            raise dg.Failure(description=f"{exc}. Nothing was ingested; the next run starts where the last one stopped.") from exc
+            raise dg.Failure(
+                description=f"{exc}. Nothing was ingested; the next run starts where the last one stopped."
+            ) from exc
         if feed.topic not in topics:
             context.log.info(f"Topic {feed.topic} does not exist yet: nothing has been published to it.")
             yield dg.MaterializeResult(metadata={"topic": feed.topic, "rows_ingested": 0})
@@ -89,7 +101,9 @@ def bronze_kafka_asset(feed: KafkaFeed) -> dg.AssetsDefinition:
             max_offsets_per_trigger=config.max_offsets_per_trigger,
         )
         context.log.info(f"{feed.topic}: {report.rows} record(s) in {report.micro_batches} commit(s)")
-        table_metadata = delta_table_metadata(table_uri, table_name=f"{BRONZE}.{feed.table}") if report.rows else {}
+        table_metadata = (
+            delta_table_metadata(table_uri, table_name=table_name(context.asset_key)) if report.rows else {}
+        )
         yield dg.MaterializeResult(metadata={**report.metadata(), **table_metadata})
 
     return _bronze

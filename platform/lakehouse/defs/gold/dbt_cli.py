@@ -15,11 +15,10 @@ from lakehouse.defs.gold.project import (
     DBT_EXECUTABLE,
     DBT_PROJECT_DIR,
     HAND_RUN_TARGET_PATH,
-    dbt_target,
     dbt_vars,
     local_lake_root,
 )
-from lakehouse.lib.targets import local_state_dir
+from lakehouse.lib.targets import dbt_target, local_state_dir
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,10 +30,12 @@ def main(argv: list[str] | None = None) -> int:
     target = chosen.target or dbt_target()
     variables = dbt_vars(target, local_lake_root(), local_state_dir())
     command = [
-        DBT_EXECUTABLE, *args,
+        DBT_EXECUTABLE,
+        *args,
         *([] if chosen.target else ["--target", target]),
         *([] if chosen.target_path else ["--target-path", str(HAND_RUN_TARGET_PATH)]),
-        "--vars", json.dumps(variables),
+        "--vars",
+        json.dumps(variables),
     ]
     return subprocess.call(command, cwd=DBT_PROJECT_DIR)
 

@@ -13,10 +13,10 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from lakehouse.defs.gold.project import DBT_EXECUTABLE, dbt_vars, prepared_gold_project
-from lakehouse.defs.gold.warehouse import GOLD, MARTS, gold_key, gold_table_uri
+from lakehouse.defs.gold.warehouse import MARTS, gold_table_uri
 from lakehouse.lib.automation import GOLD_FRESHNESS, gold_automation
 from lakehouse.lib.delta_metadata import delta_table_metadata
-from lakehouse.lib.silver import SILVER, silver_key
+from lakehouse.lib.layers import GOLD, SILVER, gold_key, silver_key
 from lakehouse.lib.storage import LakehouseStorage
 from lakehouse.lib.targets import local_state_dir
 

@@ -6,7 +6,6 @@ for dbt-spark's `session` method the same Spark settings the platform's own Spar
 """
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,18 +13,12 @@ from typing import Any
 from dagster_dbt import DbtCliResource, DbtProject
 
 from lakehouse.lib.spark.session import local_spark_config
-from lakehouse.lib.targets import PROJECT_ROOT, local_state_dir, resources_for_target
+from lakehouse.lib.targets import PROJECT_ROOT, dbt_target, local_state_dir, resources_for_target
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
-DBT_TARGET_ENV = "LAKEHOUSE_DBT_TARGET"  # the profiles' target switch: duckdb (default), spark, databricks, ...
-DEFAULT_DBT_TARGET = "duckdb"
 HAND_RUN_TARGET_PATH = Path("target", "cli")
 # This environment's dbt, whether or not its bin folder is on PATH.
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
-
-
-def dbt_target() -> str:
-    return os.environ.get(DBT_TARGET_ENV, DEFAULT_DBT_TARGET)
 
 
 def duckdb_path(state_dir: Path) -> Path:

@@ -13,8 +13,8 @@ import pandas as pd
 from dagster_dbt import DbtCliResource
 from deltalake import DeltaTable
 
-from lakehouse.defs.gold.warehouse import gold_key, read_gold
-from lakehouse.lib.silver import silver_key
+from lakehouse.defs.gold.warehouse import read_gold
+from lakehouse.lib.layers import gold_key, silver_key
 from lakehouse.lib.storage import LakehouseStorage
 from lakehouse.lib.targets import local_state_dir
 
@@ -53,10 +53,18 @@ def daily_revenue_eur(orders: pd.DataFrame, lines: pd.DataFrame, fx_rates: pd.Da
     orders = orders.assign(order_date=utc_day(orders["order_ts"]))[["order_id", "order_date", "currency"]]
     lines = live(lines).dropna(subset=["quantity", "unit_price"]).merge(orders, on="order_id")
     # The latest rate on or before the order day; EUR converts at 1.
-    lines = pd.merge_asof(lines.sort_values("order_date"), eur_rates(fx_rates), left_on="order_date",
-                          right_on="rate_date", by="currency", direction="backward")
+    lines = pd.merge_asof(
+        lines.sort_values("order_date"),
+        eur_rates(fx_rates),
+        left_on="order_date",
+        right_on="rate_date",
+        by="currency",
+        direction="backward",
+    )
     rate = lines["rate"].where(lines["currency"] != EUR, 1.0)
-    amounts = [float(net_amount(int(q), p, d)) for q, p, d in zip(lines["quantity"], lines["unit_price"], lines["discount"])]
+    amounts = [
+        float(net_amount(int(q), p, d)) for q, p, d in zip(lines["quantity"], lines["unit_price"], lines["discount"])
+    ]
     return (pd.Series(amounts, index=lines.index, dtype=float) / rate).groupby(lines["order_date"]).sum()
 
 
@@ -68,8 +76,9 @@ def compare_daily(gold: pd.Series, silver: pd.Series) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         passed=mismatched.empty,
         severity=dg.AssetCheckSeverity.ERROR,
-        description=None if mismatched.empty else
-        f"kpi_daily.revenue_eur differs from Silver on {len(mismatched)} of {len(days)} days",
+        description=None
+        if mismatched.empty
+        else f"kpi_daily.revenue_eur differs from Silver on {len(mismatched)} of {len(days)} days",
         metadata={
             "days": len(days),
             "gold_revenue_eur": round(float(gold.sum()), 2),
@@ -112,7 +121,9 @@ def revenue_reconciles_with_silver(dbt: DbtCliResource, storage: LakehouseStorag
         read_silver(storage, "order_lines", ["order_id", "quantity", "unit_price", "discount", "is_deleted"]),
         read_silver(storage, "fx_rates", ["rate_date", "base_currency", "quote_currency", "rate", "is_deleted"]),
     )
-    return compare_daily(gold.set_index(pd.to_datetime(gold["date_day"]).astype("datetime64[ns]"))["revenue_eur"], silver)
+    return compare_daily(
+        gold.set_index(pd.to_datetime(gold["date_day"]).astype("datetime64[ns]"))["revenue_eur"], silver
+    )
 
 
 @dg.asset_check(

@@ -3,20 +3,15 @@ marts' Delta tables under `<storage root>/gold/<model>` when dbt runs on Spark o
 
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pandas as pd
 from deltalake import DeltaTable
 
 from lakehouse.defs.gold.project import duckdb_path
+from lakehouse.lib.layers import GOLD
 from lakehouse.lib.storage import LakehouseStorage, join_uri
 
-GOLD = "gold"  # the asset key prefix, the dbt schema and the storage folder of every Gold table
 MARTS = "marts"  # the dbt layer users read
-
-
-def gold_key(model: str) -> dg.AssetKey:
-    return dg.AssetKey([GOLD, model])
 
 
 def gold_table_uri(storage: LakehouseStorage, model: str, dbt_layer: str = MARTS) -> str:
@@ -27,15 +22,18 @@ def gold_table_uri(storage: LakehouseStorage, model: str, dbt_layer: str = MARTS
     return join_uri(storage.root_uri, GOLD, dbt_layer, model)
 
 
-def read_gold(model: str, columns: list[str], dbt_target: str, storage: LakehouseStorage,
-              state_dir: Path) -> pd.DataFrame:
+def read_gold(
+    model: str, columns: list[str], dbt_target: str, storage: LakehouseStorage, state_dir: Path
+) -> pd.DataFrame:
     if dbt_target == "duckdb":
         # Attached to a session of its own: dbt's adapter in this process may hold the file open
         # with other settings, which a second `duckdb.connect` to it would refuse.
         with duckdb.connect() as session:
             session.execute(f"attach '{duckdb_path(state_dir)}' as warehouse (read_only)")
             # Through Arrow, as delta-rs reads: the same pandas types from either engine.
-            return session.sql(f"select {', '.join(columns)} from warehouse.{GOLD}.{model}").to_arrow_table().to_pandas()
+            return (
+                session.sql(f"select {', '.join(columns)} from warehouse.{GOLD}.{model}").to_arrow_table().to_pandas()
+            )
     return DeltaTable(gold_table_uri(storage, model)).to_pandas(columns=columns)
 
 
@@ -50,5 +48,6 @@ def duckdb_marts(state_dir: Path) -> list[tuple[str, int]]:
             f"select table_name from duckdb_tables() where database_name = 'warehouse' and schema_name = '{GOLD}'"
             " and not regexp_matches(table_name, '^(stg|int)_') order by table_name"
         ).fetchall()
-        return [(name, session.execute(f"select count(*) from warehouse.{GOLD}.{name}").fetchone()[0])
-                for (name,) in names]
+        return [
+            (name, session.execute(f"select count(*) from warehouse.{GOLD}.{name}").fetchone()[0]) for (name,) in names
+        ]

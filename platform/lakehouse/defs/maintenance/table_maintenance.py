@@ -24,21 +24,27 @@ RETENTION_CHECK = "spark.databricks.delta.retentionDurationCheck.enabled"
 
 class MaintenanceConfig(dg.Config):
     retain_hours: float = Field(
-        default=DELTA_DEFAULT_RETENTION_HOURS, ge=0,
+        default=DELTA_DEFAULT_RETENTION_HOURS,
+        ge=0,
         description="Time travel kept on every table; a table that a consumer reads incrementally keeps "
-                    "more, back to the oldest version a consumer has still to read on from.",
+        "more, back to the oldest version a consumer has still to read on from.",
     )
 
 
 @dg.op(description="OPTIMIZE (compaction) and VACUUM every Delta table below the lake's root.")
 def maintain_delta_tables(
-    context: dg.OpExecutionContext, config: MaintenanceConfig, spark: LazyPySparkResource, storage: LakehouseStorage,
+    context: dg.OpExecutionContext,
+    config: MaintenanceConfig,
+    spark: LazyPySparkResource,
+    storage: LakehouseStorage,
 ) -> None:
     session = spark.spark_session
     if config.retain_hours < DELTA_DEFAULT_RETENTION_HOURS and session.conf.get(RETENTION_CHECK, "true") == "true":
-        raise dg.Failure(f"retain_hours={config.retain_hours:g} is below Delta's safety limit of "
-                         f"{DELTA_DEFAULT_RETENTION_HOURS:g} h: set {RETENTION_CHECK}=false in the Spark "
-                         "configuration if no reader or writer of the lake runs longer than that")
+        raise dg.Failure(
+            f"retain_hours={config.retain_hours:g} is below Delta's safety limit of "
+            f"{DELTA_DEFAULT_RETENTION_HOURS:g} h: set {RETENTION_CHECK}=false in the Spark "
+            "configuration if no reader or writer of the lake runs longer than that"
+        )
     tables = delta_tables_under(storage.root_uri)
     protected = oldest_recorded_versions(tables)
     rows, busy = [], []
@@ -50,18 +56,26 @@ def maintain_delta_tables(
             context.log.warning(f"{uri}: written meanwhile, left for the next run ({type(error).__name__})")
             continue
         kept = "" if done.protected_version is None else f" (a consumer reads on from v{done.protected_version})"
-        context.log.info(f"{uri}: {done.files_compacted} files compacted into {done.files_written}, "
-                         f"{done.retained_hours:g} h of history kept{kept}")
-        rows.append(f"| {uri.removeprefix(storage.root_uri).lstrip('/')} | {done.files_compacted} | "
-                    f"{done.files_written} | {done.retained_hours:g} |")
-    context.add_output_metadata({
-        "tables": len(tables),
-        "maintained": dg.MetadataValue.md("\n".join(
-            ["| table | files compacted | into | history kept (h) |", "|---|---:|---:|---:|", *rows])),
-    })
+        context.log.info(
+            f"{uri}: {done.files_compacted} files compacted into {done.files_written}, "
+            f"{done.retained_hours:g} h of history kept{kept}"
+        )
+        rows.append(
+            f"| {uri.removeprefix(storage.root_uri).lstrip('/')} | {done.files_compacted} | "
+            f"{done.files_written} | {done.retained_hours:g} |"
+        )
+    context.add_output_metadata(
+        {
+            "tables": len(tables),
+            "maintained": dg.MetadataValue.md(
+                "\n".join(["| table | files compacted | into | history kept (h) |", "|---|---:|---:|---:|", *rows])
+            ),
+        }
+    )
     if busy:
-        raise dg.Failure(f"{len(busy)} table(s) were written during maintenance and are left for the next run: "
-                         + ", ".join(busy))
+        raise dg.Failure(
+            f"{len(busy)} table(s) were written during maintenance and are left for the next run: " + ", ".join(busy)
+        )
 
 
 @dg.job(description="Compacts every Delta table of the lake and deletes the files no kept version needs.")
@@ -70,6 +84,8 @@ def lake_maintenance():
 
 
 nightly_lake_maintenance = dg.ScheduleDefinition(
-    job=lake_maintenance, cron_schedule="0 3 * * *", execution_timezone="UTC",
+    job=lake_maintenance,
+    cron_schedule="0 3 * * *",
+    execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )

@@ -192,6 +192,15 @@ class InvoiceDocument(_Tombstoned):
 
 
 SILVER_CONTRACTS = (
-    Customer, CustomerVersion, Order, OrderLine, Product, ClickEvent, ClickSession, FxRate, Store, Supplier,
+    Customer,
+    CustomerVersion,
+    Order,
+    OrderLine,
+    Product,
+    ClickEvent,
+    ClickSession,
+    FxRate,
+    Store,
+    Supplier,
     InvoiceDocument,
 )

@@ -2,12 +2,13 @@
 
 import dagster as dg
 
-from lakehouse.defs.bronze.kafka_topics import BRONZE, KAFKA_FEEDS
+from lakehouse.defs.bronze.kafka_topics import KAFKA_FEEDS
+from lakehouse.lib.layers import bronze_key
 
 
 def kafka_bronze(topic: str) -> dg.AssetKey:
     [feed] = [f for f in KAFKA_FEEDS if f.topic == topic]
-    return dg.AssetKey([BRONZE, feed.table])
+    return bronze_key(feed.table)
 
 
 KAFKA_BRONZE_KEYS = frozenset(kafka_bronze(feed.topic) for feed in KAFKA_FEEDS)

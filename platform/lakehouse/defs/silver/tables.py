@@ -7,21 +7,21 @@ import dagster as dg
 from dagster_pyspark import LazyPySparkResource
 from pyspark.sql.types import StructType
 
-from lakehouse.defs.silver import contracts as c
+from lakehouse.defs.bronze import kafka_topics as topics
 from lakehouse.defs.bronze.schemas import bronze_table_schema
+from lakehouse.defs.silver import contracts as c
 from lakehouse.defs.silver.stream_sources import KAFKA_BRONZE_KEYS, kafka_bronze
 from lakehouse.lib import step_order
 from lakehouse.lib.automation import STREAMED_FRESHNESS, silver_automation
+from lakehouse.lib.layers import SILVER, bronze_key, silver_key
 from lakehouse.lib.partitions import DAY_PARTITIONED_TAG, daily_event_partitions
 from lakehouse.lib.quality.checks import contract_checks, freshness_check, referential_integrity_check
 from lakehouse.lib.quality.contracts import column_schema, contract_owner, spark_schema
 from lakehouse.lib.quality.expectations import Expectation
-from lakehouse.lib.silver import SilverTable, materialize_silver, silver_key, silver_steps
+from lakehouse.lib.silver import SilverTable, materialize_silver, silver_steps
 from lakehouse.lib.storage import LakehouseStorage
-from lakehouse.sources import topics
 from lakehouse.transforms import silver as t
 from lakehouse.transforms.sessions import session_changes
-
 
 DIRECT = "(direct)"  # the referrer of a visit that came without one, as web analytics tools name it
 # The small tables fed by files and the API only: no stream waits on them, so one step builds them
@@ -32,19 +32,19 @@ BATCH_FEEDS = "batch_feeds"
 ORDERS = "orders"
 
 
-def bronze(name: str) -> dg.AssetKey:
-    return dg.AssetKey(["bronze", name])
-
-
 CUSTOMER_EXPECTATIONS = [
-    Expectation("valid_email", "email IS NULL OR email RLIKE '^[^@ ]+@[^@ ]+[.][a-z]{2,}$'", "quarantine",
-                "an e-mail address must look like one"),
+    Expectation(
+        "valid_email",
+        "email IS NULL OR email RLIKE '^[^@ ]+@[^@ ]+[.][a-z]{2,}$'",
+        "quarantine",
+        "an e-mail address must look like one",
+    ),
     Expectation("known_country", "_op = 'd' OR country IS NOT NULL", "warn", "country resolvable to ISO 3166"),
     Expectation("valid_phone", "_op = 'd' OR phone IS NOT NULL", "warn", "phone parseable to E.164"),
 ]
 CUSTOMER_SOURCES = {
-    "change_feed": bronze("crm_customer_changes"),
-    "extracts": bronze("crm_customers"),
+    "change_feed": bronze_key("crm_customer_changes"),
+    "extracts": bronze_key("crm_customers"),
     "change_stream": kafka_bronze(topics.CUSTOMER_CHANGES),
 }
 
@@ -55,7 +55,7 @@ SILVER_TABLES = (
         contract=c.Customer,
         sources=CUSTOMER_SOURCES,
         changes=t.customer_changes,
-        lookups={"extract_history": bronze("crm_customers")},
+        lookups={"extract_history": bronze_key("crm_customers")},
         expectations=CUSTOMER_EXPECTATIONS,
     ),
     SilverTable(
@@ -64,7 +64,7 @@ SILVER_TABLES = (
         contract=c.CustomerVersion,
         sources=CUSTOMER_SOURCES,
         changes=t.customer_changes,
-        lookups={"extract_history": bronze("crm_customers")},
+        lookups={"extract_history": bronze_key("crm_customers")},
         expectations=CUSTOMER_EXPECTATIONS,
         history_of=("email", "phone", "street", "city", "postal_code", "country"),
         change_keys=("customer_id",),
@@ -74,12 +74,18 @@ SILVER_TABLES = (
         step=ORDERS,
         description="Current state of every order header, ERP change events applied in LSN order.",
         contract=c.Order,
-        sources={"orders": bronze("erp_orders"), "order_stream": kafka_bronze(topics.ORDERS)},
+        sources={"orders": bronze_key("erp_orders"), "order_stream": kafka_bronze(topics.ORDERS)},
         changes=t.order_changes,
         expectations=[
-            Expectation("known_status", "_op = 'd' OR status IN ('placed', 'paid', 'shipped', 'cancelled')",
-                        "quarantine", "status from the ERP's list"),
-            Expectation("has_customer", "_op = 'd' OR customer_id IS NOT NULL", "quarantine", "an order has a customer"),
+            Expectation(
+                "known_status",
+                "_op = 'd' OR status IN ('placed', 'paid', 'shipped', 'cancelled')",
+                "quarantine",
+                "status from the ERP's list",
+            ),
+            Expectation(
+                "has_customer", "_op = 'd' OR customer_id IS NOT NULL", "quarantine", "an order has a customer"
+            ),
         ],
     ),
     SilverTable(
@@ -87,7 +93,7 @@ SILVER_TABLES = (
         step=ORDERS,
         description="Current state of every order line, ERP change events applied in LSN order.",
         contract=c.OrderLine,
-        sources={"order_lines": bronze("erp_order_lines"), "order_line_stream": kafka_bronze(topics.ORDER_LINES)},
+        sources={"order_lines": bronze_key("erp_order_lines"), "order_line_stream": kafka_bronze(topics.ORDER_LINES)},
         changes=t.order_line_changes,
         expectations=[
             Expectation("positive_quantity", "_op = 'd' OR quantity > 0", "quarantine", "quantity must be positive"),
@@ -98,7 +104,7 @@ SILVER_TABLES = (
         step=BATCH_FEEDS,
         description="The product catalogue, latest version of every product.",
         contract=c.Product,
-        sources={"products": bronze("erp_products")},
+        sources={"products": bronze_key("erp_products")},
         changes=t.product_changes,
         expectations=[
             Expectation("priced", "unit_price IS NOT NULL AND unit_price >= 0", "quarantine", "a product has a price"),
@@ -109,14 +115,19 @@ SILVER_TABLES = (
         name="clickstream_events",
         description="Web clickstream events, deduplicated by event id, typed and in UTC.",
         contract=c.ClickEvent,
-        sources={"clicks": bronze("web_clickstream"), "click_stream": kafka_bronze(topics.CLICKSTREAM)},
+        sources={"clicks": bronze_key("web_clickstream"), "click_stream": kafka_bronze(topics.CLICKSTREAM)},
         changes=t.click_changes,
         partition_by=("event_date",),  # an event's day never changes; new events touch only their days
         partitions_def=daily_event_partitions(),
         expectations=[
             Expectation("known_type", "event_type IS NOT NULL", "drop", "events without a type are noise"),
-            Expectation("has_referrer", "referrer IS NOT NULL", "default", "a visit without a referrer is direct",
-                        fill={"referrer": DIRECT}),
+            Expectation(
+                "has_referrer",
+                "referrer IS NOT NULL",
+                "default",
+                "a visit without a referrer is direct",
+                fill={"referrer": DIRECT},
+            ),
         ],
     ),
     SilverTable(
@@ -126,15 +137,21 @@ SILVER_TABLES = (
         sources={"events": silver_key("clickstream_events")},
         changes=session_changes,
         lookups={"all_events": silver_key("clickstream_events")},
-        expectations=[Expectation("single_day", "duration_seconds < 86400", "warn",
-                                  "a session found its events within a day of its new ones")],
+        expectations=[
+            Expectation(
+                "single_day",
+                "duration_seconds < 86400",
+                "warn",
+                "a session found its events within a day of its new ones",
+            )
+        ],
     ),
     SilverTable(
         name="fx_rates",
         step=BATCH_FEEDS,
         description="Daily FX rates, one row per date and currency pair.",
         contract=c.FxRate,
-        sources={"rates": bronze("fx_rates")},
+        sources={"rates": bronze_key("fx_rates")},
         changes=t.fx_rate_changes,
     ),
     SilverTable(
@@ -142,30 +159,43 @@ SILVER_TABLES = (
         step=BATCH_FEEDS,
         description="The store master, latest delivery of every store.",
         contract=c.Store,
-        sources={"stores": bronze("erp_stores")},
+        sources={"stores": bronze_key("erp_stores")},
         changes=t.store_changes,
-        expectations=[Expectation("known_channel", "channel IN ('store', 'web', 'marketplace')", "quarantine",
-                                  "channel from the ERP's list")],
+        expectations=[
+            Expectation(
+                "known_channel",
+                "channel IN ('store', 'web', 'marketplace')",
+                "quarantine",
+                "channel from the ERP's list",
+            )
+        ],
     ),
     SilverTable(
         name="suppliers",
         step=BATCH_FEEDS,
         description="The supplier master, latest delivery of every supplier.",
         contract=c.Supplier,
-        sources={"suppliers": bronze("erp_suppliers")},
+        sources={"suppliers": bronze_key("erp_suppliers")},
         changes=t.supplier_changes,
-        expectations=[Expectation("valid_email", "email IS NULL OR email RLIKE '^[^@ ]+@[^@ ]+[.][a-z]{2,}$'",
-                                  "quarantine", "an e-mail address must look like one")],
+        expectations=[
+            Expectation(
+                "valid_email",
+                "email IS NULL OR email RLIKE '^[^@ ]+@[^@ ]+[.][a-z]{2,}$'",
+                "quarantine",
+                "an e-mail address must look like one",
+            )
+        ],
     ),
     SilverTable(
         name="invoice_documents",
         step=BATCH_FEEDS,
         description="Scanned invoices: which order, where the file is, its size, hash and type.",
         contract=c.InvoiceDocument,
-        sources={"invoices": bronze("doc_invoices")},
+        sources={"invoices": bronze_key("doc_invoices")},
         changes=t.invoice_document_changes,
-        expectations=[Expectation("is_pdf", "content_type = 'application/pdf'", "quarantine",
-                                  "an invoice scan is a PDF")],
+        expectations=[
+            Expectation("is_pdf", "content_type = 'application/pdf'", "quarantine", "an invoice scan is a PDF")
+        ],
     ),
 )
 
@@ -184,11 +214,11 @@ def silver_spec(table: SilverTable) -> dg.AssetSpec:
     return dg.AssetSpec(
         key=table.key,
         deps=list(table.sources.values()),
-        group_name="silver",
+        group_name=SILVER,
         description=table.description,
         kinds={"spark", "delta"},
         owners=[contract_owner(table.contract)],
-        tags={"layer": "silver", **dict([DAY_PARTITIONED_TAG] if table.partitions_def else [])},
+        tags={"layer": SILVER, **dict([DAY_PARTITIONED_TAG] if table.partitions_def else [])},
         metadata={"dagster/column_schema": column_schema(table.contract)},
         # Eager automation of a day-partitioned asset would request runs of the latest day only; these
         # tables follow their Bronze with unpartitioned runs of a sensor instead (automation/event_tables_sensor.py).
@@ -218,8 +248,9 @@ def silver_step(step: str, tables: tuple[SilverTable, ...]) -> dg.AssetsDefiniti
         backfill_policy=dg.BackfillPolicy.single_run() if first.partitions_def else None,
         op_tags=step_order.SERVING_TABLE,
     )
-    def _silver(context: dg.AssetExecutionContext, config: SilverConfig, spark: LazyPySparkResource,
-                storage: LakehouseStorage) -> Iterator[dg.MaterializeResult]:
+    def _silver(
+        context: dg.AssetExecutionContext, config: SilverConfig, spark: LazyPySparkResource, storage: LakehouseStorage
+    ) -> Iterator[dg.MaterializeResult]:
         session = spark.spark_session
         selected = [t for t in tables if t.key in context.selected_asset_keys]
         yield from materialize_silver(context, session, storage, selected, config.full_refresh, source_schema)
@@ -230,7 +261,8 @@ def silver_step(step: str, tables: tuple[SilverTable, ...]) -> dg.AssetsDefiniti
 @dg.definitions
 def defs() -> dg.Definitions:
     checks = [
-        check for table in SILVER_TABLES
+        check
+        for table in SILVER_TABLES
         for check in contract_checks(table.key, table.contract, day_column=table.day_column)
     ]
     # Orphans are reported, not blocking: a source that lost a file leaves lines without their
@@ -239,7 +271,10 @@ def defs() -> dg.Definitions:
         referential_integrity_check(silver_key("order_lines"), silver_key("orders"), ["order_id"]),
         referential_integrity_check(silver_key("orders"), silver_key("customers"), ["customer_id"]),
         referential_integrity_check(silver_key("clickstream_sessions"), silver_key("customers"), ["customer_id"]),
-        *[freshness_check(silver_key(name), timedelta(days=1)) for name in ("customers", "orders", "clickstream_events")],
+        *[
+            freshness_check(silver_key(name), timedelta(days=1))
+            for name in ("customers", "orders", "clickstream_events")
+        ],
     ]
     steps = [silver_step(step, tables) for step, tables in SILVER_STEPS.items()]
     return dg.Definitions(assets=steps, asset_checks=checks)

@@ -93,8 +93,7 @@ def executive_charts(figures: ExecutiveFigures) -> list[Chart]:
     return [
         Chart("revenue-trend", "Daily revenue (EUR)", revenue_trend(figures.daily_revenue_eur)),
         Chart("orders-by-channel", "Orders by channel", bars(figures.orders_by_channel)),
-        Chart("top-products", "Top products by revenue (EUR)",
-              bars(figures.top_products_eur, "€", horizontal=True)),
+        Chart("top-products", "Top products by revenue (EUR)", bars(figures.top_products_eur, "€", horizontal=True)),
         Chart("customer-segments", "Customers by segment", bars(figures.customers_by_segment)),
     ]
 
@@ -111,7 +110,7 @@ def to_svg(chart: Chart) -> str:
     # from one render to the next; no date stamp, so the same figures give the same file.
     with matplotlib.rc_context({"svg.hashsalt": chart.slug, "svg.fonttype": "path"}):
         svg = saved(lambda b: chart.figure.savefig(b, format="svg", metadata={"Date": None})).decode()
-    return svg[svg.index("<svg"):]
+    return svg[svg.index("<svg") :]
 
 
 def to_png(chart: Chart, dpi: int = 80) -> bytes:

@@ -50,18 +50,28 @@ def headlines(kpi_daily: pd.DataFrame, executive_summary: pd.DataFrame, customer
         Headline("revenue_eur", "Revenue", revenue, "€{:,.0f}"),
         Headline("orders", "Orders", orders, "{:,.0f}"),
         Headline("average_order_value_eur", "Average order value", ratio(revenue, orders), "€{:,.2f}"),
-        Headline("conversion_rate", "Web conversion",
-                 ratio(kpi_daily["converted_sessions"].sum(), kpi_daily["sessions"].sum()), "{:.1%}"),
-        Headline("customers_with_orders", "Customers with orders", int((customer_360["order_count"] > 0).sum()), "{:,.0f}"),
+        Headline(
+            "conversion_rate",
+            "Web conversion",
+            ratio(kpi_daily["converted_sessions"].sum(), kpi_daily["sessions"].sum()),
+            "{:.1%}",
+        ),
+        Headline(
+            "customers_with_orders", "Customers with orders", int((customer_360["order_count"] > 0).sum()), "{:,.0f}"
+        ),
     ]
     if not executive_summary.empty:
         latest = executive_summary.sort_values("month_start").iloc[-1]
         change = latest["revenue_change_vs_previous_month"]
-        figures.append(Headline(
-            "latest_month_revenue_eur", f"Revenue, {pd.Timestamp(latest['month_start']):%b %Y}",
-            float(latest["revenue_eur"]), "€{:,.0f}",
-            note="" if pd.isna(change) else f"{float(change):+.1%} on the previous month",
-        ))
+        figures.append(
+            Headline(
+                "latest_month_revenue_eur",
+                f"Revenue, {pd.Timestamp(latest['month_start']):%b %Y}",
+                float(latest["revenue_eur"]),
+                "€{:,.0f}",
+                note="" if pd.isna(change) else f"{float(change):+.1%} on the previous month",
+            )
+        )
     return figures
 
 
@@ -80,8 +90,10 @@ def top_products(fact_order_lines: pd.DataFrame, dim_product: pd.DataFrame, limi
     by_product = sold.groupby("product_id")["net_amount_eur"].sum().astype(float).nlargest(limit)
     names = dim_product.set_index("product_id")["product_name"]
     # A product missing from the catalog still shows, under its id.
-    labels = [names.get(product_id) if pd.notna(names.get(product_id)) else f"product {product_id}"
-              for product_id in by_product.index]
+    labels = [
+        names.get(product_id) if pd.notna(names.get(product_id)) else f"product {product_id}"
+        for product_id in by_product.index
+    ]
     return by_product.set_axis(labels).rename("revenue_eur")
 
 
@@ -91,9 +103,14 @@ def customers_by_segment(customer_360: pd.DataFrame) -> pd.Series:
     return counts.reindex(order).rename(index=lambda segment: segment.replace("_", " ")).rename("customers")
 
 
-def executive_figures(kpi_daily: pd.DataFrame, executive_summary: pd.DataFrame, customer_360: pd.DataFrame,
-                      fact_orders: pd.DataFrame, fact_order_lines: pd.DataFrame,
-                      dim_product: pd.DataFrame) -> ExecutiveFigures:
+def executive_figures(
+    kpi_daily: pd.DataFrame,
+    executive_summary: pd.DataFrame,
+    customer_360: pd.DataFrame,
+    fact_orders: pd.DataFrame,
+    fact_order_lines: pd.DataFrame,
+    dim_product: pd.DataFrame,
+) -> ExecutiveFigures:
     revenue = daily_revenue(kpi_daily)
     return ExecutiveFigures(
         first_day=revenue.index.min().date() if len(revenue) else None,

@@ -35,14 +35,17 @@ def period(figures: ExecutiveFigures) -> str:
 def headline_tiles(figures: ExecutiveFigures) -> str:
     return "\n".join(
         f'<div class="headline" id="{h.key}"><dt>{escape(h.label)}</dt><dd>{escape(h.text)}'
-        + (f'<div class="note">{escape(h.note)}</div>' if h.note else "") + "</dd></div>"
+        + (f'<div class="note">{escape(h.note)}</div>' if h.note else "")
+        + "</dd></div>"
         for h in figures.headlines
     )
 
 
 def chart_figure(chart: Chart) -> str:
-    return (f'<figure class="chart" id="{chart.slug}"><figcaption>{escape(chart.title)}</figcaption>\n'
-            f"{to_svg(chart)}</figure>")
+    return (
+        f'<figure class="chart" id="{chart.slug}"><figcaption>{escape(chart.title)}</figcaption>\n'
+        f"{to_svg(chart)}</figure>"
+    )
 
 
 def dashboard_html(figures: ExecutiveFigures, charts: list[Chart]) -> str:
@@ -71,5 +74,7 @@ def preview_markdown(figures: ExecutiveFigures, chart_title: str, chart_png: byt
     """The headline figures as a table and one chart as an embedded PNG (the UI renders data: images)."""
     rows = "\n".join(f"| {h.label} | {h.text} | {h.note} |" for h in figures.headlines)
     image = base64.b64encode(chart_png).decode()
-    return (f"**{TITLE}**: {period(figures)}\n\n| figure | value | |\n|---|---:|---|\n{rows}\n\n"
-            f"![{chart_title}](data:image/png;base64,{image})\n")
+    return (
+        f"**{TITLE}**: {period(figures)}\n\n| figure | value | |\n|---|---:|---|\n{rows}\n\n"
+        f"![{chart_title}](data:image/png;base64,{image})\n"
+    )

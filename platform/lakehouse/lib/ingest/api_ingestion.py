@@ -18,17 +18,18 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from lakehouse.lib.delta_tables import read_delta_or_none
-from lakehouse.lib.ingest.schema_alignment import RESCUED
 from lakehouse.lib.paginated_api import Page
+from lakehouse.transforms.bronze_columns import BATCH_ID, INGESTED_AT, RESCUED
 
 CURSOR, NEXT_CURSOR, PAGE_SEQ = "_cursor", "_next_cursor", "_page_seq"
-INGESTED_AT, BATCH_ID = "_ingested_at", "_batch_id"
 
 
 def table_schema(expected_schema: str) -> str:
     """An API's Bronze table before its first page (DDL): the records' fields, then the page's bookkeeping."""
-    return (f"{expected_schema}, {RESCUED} string, {CURSOR} string, {NEXT_CURSOR} string, {PAGE_SEQ} bigint, "
-            f"{INGESTED_AT} timestamp, {BATCH_ID} string")
+    return (
+        f"{expected_schema}, {RESCUED} string, {CURSOR} string, {NEXT_CURSOR} string, {PAGE_SEQ} bigint, "
+        f"{INGESTED_AT} timestamp, {BATCH_ID} string"
+    )
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,11 @@ SNIFF_BYTES = 64 * 1024
 # UTF-32's marks first: the UTF-16 LE mark is their prefix. Java's UTF-16/UTF-32 decoders read the byte
 # order from the mark and drop it.
 _BYTE_ORDER_MARKS = (
-    (codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"), (codecs.BOM_UTF8, UTF8),
-    (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"),
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF8, UTF8),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
 )
 _WINDOWS_CODE_PAGES = [f"cp125{i}" for i in range(9)]
 # Exports that are neither UTF-8 nor marked mostly come from Western Windows tools (Excel, ERPs) in

@@ -28,19 +28,22 @@ from lakehouse.lib.delta_tables import STATS_COLUMNS, read_delta_or_none, stats_
 from lakehouse.lib.ingest.feeds import FileFeed
 from lakehouse.lib.ingest.landing import LandedFile, list_landed_files
 from lakehouse.lib.ingest.ledger import INGESTED, REJECTED, IngestLedger, LedgerEntry
-from lakehouse.lib.ingest.readers import SOURCE_FILE, aborted_on_object_like_text, describe_error, read_landed
-from lakehouse.lib.ingest.schema_alignment import RESCUED
+from lakehouse.lib.ingest.readers import aborted_on_object_like_text, describe_error, read_landed
+from lakehouse.transforms.bronze_columns import BATCH_ID, INGESTED_AT, RESCUED, SOURCE_FILE
 
-INGESTED_AT, BATCH_ID = "_ingested_at", "_batch_id"
 INGESTION_COLUMNS = (RESCUED, SOURCE_FILE, INGESTED_AT, BATCH_ID)
 # Binary files are stored as facts about the file plus its bytes, whatever the feed declares.
-BINARY_SCHEMA = "file_path string, size_bytes bigint, modified_at timestamp, sha256 string, content_type string, content binary"
+BINARY_SCHEMA = (
+    "file_path string, size_bytes bigint, modified_at timestamp, sha256 string, content_type string, content binary"
+)
 
 
 def table_schema(feed: FileFeed) -> StructType:
     """A feed's Bronze table before its first batch: the types its source promises, then the ingestion columns."""
     payload = StructType.fromDDL(BINARY_SCHEMA) if feed.format == "binaryFile" else feed.schema
-    ingestion = StructType.fromDDL(f"{RESCUED} string, {SOURCE_FILE} string, {INGESTED_AT} timestamp, {BATCH_ID} string")
+    ingestion = StructType.fromDDL(
+        f"{RESCUED} string, {SOURCE_FILE} string, {INGESTED_AT} timestamp, {BATCH_ID} string"
+    )
     return StructType([*payload.fields, *ingestion.fields])
 
 
@@ -218,7 +221,9 @@ def _append(df: DataFrame | None, feed: FileFeed, table_uri: str, batch_id: str,
         .option("txnAppId", f"bronze/{feed.name}")
         .option("txnVersion", seq)
         .option("userMetadata", batch_id)
-        .option(STATS_COLUMNS, stats_columns_without_times(batch.schema))  # a table property: set when the table is created
+        .option(
+            STATS_COLUMNS, stats_columns_without_times(batch.schema)
+        )  # a table property: set when the table is created
         .save(table_uri)
     )
 

@@ -19,11 +19,14 @@ from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-INGESTED_AT, BATCH_ID = "_ingested_at", "_batch_id"
+from lakehouse.transforms.bronze_columns import BATCH_ID, INGESTED_AT
+
 KAFKA_COLUMNS = ("topic", "partition", "offset", "timestamp", "timestampType")
 # A Kafka Bronze table: the record as received, where in the topic it was, and which run took it.
-TABLE_SCHEMA = ("key string, value string, topic string, partition int, offset bigint, timestamp timestamp, "
-                f"timestampType int, {INGESTED_AT} timestamp, {BATCH_ID} string")
+TABLE_SCHEMA = (
+    "key string, value string, topic string, partition int, offset bigint, timestamp timestamp, "
+    f"timestampType int, {INGESTED_AT} timestamp, {BATCH_ID} string"
+)
 
 
 @dataclass
@@ -104,7 +107,8 @@ def _committed_since(spark: SparkSession, table_uri: str, version: int) -> tuple
     if not DeltaTable.isDeltaTable(spark, table_uri):
         return 0, 0
     commits = (
-        DeltaTable.forPath(spark, table_uri).history()
+        DeltaTable.forPath(spark, table_uri)
+        .history()
         .where((F.col("version") > version) & (F.col("operation") == "STREAMING UPDATE"))
         .select(F.col("operationMetrics")["numOutputRows"].cast("long").alias("rows"))
         .collect()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pyspark.sql import SparkSession
 
@@ -59,11 +59,11 @@ def list_landed_files(spark: SparkSession, folder_uri: str) -> list[LandedFile]:
     while listing.hasNext():
         status = listing.next()
         hadoop_path = status.getPath().toString()
-        if is_hidden("/".join(hadoop_path.split("/")[depth - status.getPath().depth():])):
+        if is_hidden("/".join(hadoop_path.split("/")[depth - status.getPath().depth() :])):
             continue
         # Re-parsed from the path string, the URI takes the `file:/` form Spark's readers report.
         uri = jvm.org.apache.hadoop.fs.Path(hadoop_path).toUri().toString()
-        modified = datetime.fromtimestamp(status.getModificationTime() / 1000, tz=timezone.utc)
+        modified = datetime.fromtimestamp(status.getModificationTime() / 1000, tz=UTC)
         files.append(LandedFile(uri, status.getLen(), modified, hadoop_path))
     return sorted(files, key=lambda f: (f.modified_at, f.path))
 

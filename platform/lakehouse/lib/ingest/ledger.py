@@ -7,7 +7,7 @@ users query to see what arrived, when, and what was refused and why.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -55,10 +55,21 @@ class IngestLedger:
     def record(self, feed: str, batch_id: str, batch_seq: int, entries: list[LedgerEntry]) -> None:
         if not entries:
             return
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         rows = [
-            (feed, e.source_file, e.file_size, e.file_modified_at, batch_id, batch_seq, e.status,
-             e.rows, e.rescued_rows, e.reason, now)
+            (
+                feed,
+                e.source_file,
+                e.file_size,
+                e.file_modified_at,
+                batch_id,
+                batch_seq,
+                e.status,
+                e.rows,
+                e.rescued_rows,
+                e.reason,
+                now,
+            )
             for e in entries
         ]
         self.spark.createDataFrame(rows, LEDGER_SCHEMA).write.format("delta").mode("append").save(self.uri)

@@ -19,9 +19,9 @@ from pyspark.sql.types import StringType, StructField, StructType
 from lakehouse.lib.ingest.encodings import file_encoding
 from lakehouse.lib.ingest.feeds import FileFeed
 from lakehouse.lib.ingest.landing import LandedFile
-from lakehouse.lib.ingest.schema_alignment import RESCUED, align_to, evolved, with_fields, with_variant_strings
+from lakehouse.lib.ingest.schema_alignment import align_to, evolved, with_fields, with_variant_strings
+from lakehouse.transforms.bronze_columns import RESCUED, SOURCE_FILE
 
-SOURCE_FILE = "_source_file"
 # RFC 4180: a quoted field may hold line breaks (one record, several lines) and doubled quotes.
 _CSV_OPTIONS = {"header": "true", "multiLine": "true", "escape": '"'}
 # Spark's CSV reader with no quoting and NUL as the delimiter: one row of decoded text per line.
@@ -207,15 +207,19 @@ def _read_binary(spark: SparkSession, files: list[LandedFile]) -> DataFrame:
         .when(F.substring(magic, 1, 6) == "FFD8FF", "image/jpeg")
         .otherwise("application/octet-stream")
     )
-    return spark.read.format("binaryFile").load([f.read_path for f in files]).select(
-        F.col("_metadata.file_path").alias("file_path"),
-        F.col("length").alias("size_bytes"),
-        F.col("modificationTime").alias("modified_at"),
-        F.sha2(content, 256).alias("sha256"),
-        content_type.alias("content_type"),
-        content,
-        F.lit(None).cast(StringType()).alias(RESCUED),
-        F.col("_metadata.file_path").alias(SOURCE_FILE),
+    return (
+        spark.read.format("binaryFile")
+        .load([f.read_path for f in files])
+        .select(
+            F.col("_metadata.file_path").alias("file_path"),
+            F.col("length").alias("size_bytes"),
+            F.col("modificationTime").alias("modified_at"),
+            F.sha2(content, 256).alias("sha256"),
+            content_type.alias("content_type"),
+            content,
+            F.lit(None).cast(StringType()).alias(RESCUED),
+            F.col("_metadata.file_path").alias(SOURCE_FILE),
+        )
     )
 
 

@@ -18,7 +18,8 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, DataType, MapType, StringType, StructField, StructType, VariantType
 
-RESCUED = "_rescued_data"
+from lakehouse.transforms.bronze_columns import RESCUED
+
 # Characters Delta refuses in column names (without column mapping).
 _DELTA_REFUSED = re.compile(r"[ ,;{}()\n\t=]")
 _NESTED = (StructType, ArrayType, MapType, VariantType)
@@ -68,7 +69,9 @@ def align_to(df: DataFrame, target: StructType) -> DataFrame:
     return checked_df.select(*[F.col(f"`{name}`") for name in payload], _rescued(failures + bad_text).alias(RESCUED))
 
 
-def _carrying(df: DataFrame, columns: list[Column], failures: list[Failure], prefix: str) -> tuple[DataFrame, list[Failure]]:
+def _carrying(
+    df: DataFrame, columns: list[Column], failures: list[Failure], prefix: str
+) -> tuple[DataFrame, list[Failure]]:
     """`df` selected to `columns` plus a column per failure, and the failures reading those columns."""
     names = [f"{prefix}{i}" for i in range(len(failures))]
     selected = df.select(*columns, *[value.alias(n) for (_, value), n in zip(failures, names)])
@@ -110,9 +113,14 @@ def _fit(df: DataFrame, value: Column, source: DataType, target: DataType, name:
         nested = kind.startswith("OBJECT") | kind.startswith("ARRAY")
         return F.when(~nested, value.cast(StringType())), [(name, F.when(nested, value))]
     if isinstance(source, StructType) and isinstance(target, StructType) and source.names == target.names:
-        return _struct_of(value, [
-            _fit(df, value[s.name], s.dataType, t.dataType, f"{name}.{t.name}") for s, t in zip(source.fields, target.fields)
-        ], target)
+        return _struct_of(
+            value,
+            [
+                _fit(df, value[s.name], s.dataType, t.dataType, f"{name}.{t.name}")
+                for s, t in zip(source.fields, target.fields)
+            ],
+            target,
+        )
     if _castable(df, value, source, target):
         cast = value.try_cast(target)
         return cast, [(name, F.when(value.isNotNull() & cast.isNull(), _received(value, source)))]
@@ -150,10 +158,10 @@ def _castable(df: DataFrame, value: Column, source: DataType, target: DataType) 
     if isinstance(source, _NESTED) and not isinstance(target, _NESTED):
         return False
     try:
-        df.select(value.try_cast(target)).schema
-        return True
+        df.select(value.try_cast(target)).schema  # noqa: B018 (analysing the plan is the test)
     except AnalysisException:
         return False
+    return True
 
 
 def _received(value: Column, source: DataType) -> Column:

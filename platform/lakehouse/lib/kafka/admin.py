@@ -49,7 +49,10 @@ def end_offsets(bootstrap_servers: str, topics: Iterable[str]) -> dict[str, dict
     """topic -> partition -> offset of the next record, for the topics that exist."""
     metadata = cluster_metadata(bootstrap_servers)
     partitions = [
-        TopicPartition(topic, p) for topic in topics if topic in metadata.topics for p in metadata.topics[topic].partitions
+        TopicPartition(topic, p)
+        for topic in topics
+        if topic in metadata.topics
+        for p in metadata.topics[topic].partitions
     ]
     if not partitions:
         return {}

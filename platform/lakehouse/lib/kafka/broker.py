@@ -57,7 +57,9 @@ def _java() -> str:
     java_home = os.environ.get("JAVA_HOME")
     java = str(Path(java_home) / "bin" / "java") if java_home else shutil.which("java")
     if not java or not Path(java).exists():
-        raise BrokerError("Java 17 or newer is needed to run the local Kafka broker: put `java` on PATH or set JAVA_HOME.")
+        raise BrokerError(
+            "Java 17 or newer is needed to run the local Kafka broker: put `java` on PATH or set JAVA_HOME."
+        )
     return java
 
 
@@ -121,9 +123,22 @@ class LocalKafkaBroker:
             self._format(java, classpath)
         with self.log_file.open("ab") as log:
             process = subprocess.Popen(
-                [java, f"-Xmx{self.heap}", f"-Xms{self.heap}", "-XX:+UseSerialGC", "-Djava.awt.headless=true",
-                 f"-Dlog4j2.configurationFile={LOG4J2_CONFIG}", "-cp", classpath, "kafka.Kafka", str(self.properties)],
-                cwd=self.home, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                [
+                    java,
+                    f"-Xmx{self.heap}",
+                    f"-Xms{self.heap}",
+                    "-XX:+UseSerialGC",
+                    "-Djava.awt.headless=true",
+                    f"-Dlog4j2.configurationFile={LOG4J2_CONFIG}",
+                    "-cp",
+                    classpath,
+                    "kafka.Kafka",
+                    str(self.properties),
+                ],
+                cwd=self.home,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 # Its own session: the broker outlives the command that started it and ignores its Ctrl-C.
                 start_new_session=True,
             )
@@ -173,12 +188,26 @@ class LocalKafkaBroker:
 
     def _format(self, java: str, classpath: str) -> None:
         result = subprocess.run(
-            [java, "-Xmx256m", f"-Dlog4j2.configurationFile={LOG4J2_CONFIG}", "-cp", classpath,
-             "kafka.tools.StorageTool", "format", "-t", _cluster_id(), "-c", str(self.properties)],
-            capture_output=True, text=True,
+            [
+                java,
+                "-Xmx256m",
+                f"-Dlog4j2.configurationFile={LOG4J2_CONFIG}",
+                "-cp",
+                classpath,
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                _cluster_id(),
+                "-c",
+                str(self.properties),
+            ],
+            capture_output=True,
+            text=True,
         )
         if result.returncode != 0:
-            raise BrokerError(f"formatting the Kafka log directory {self.data_dir} failed:\n{result.stdout}{result.stderr}")
+            raise BrokerError(
+                f"formatting the Kafka log directory {self.data_dir} failed:\n{result.stdout}{result.stderr}"
+            )
 
     def _wait_until_ready(self, process: subprocess.Popen, ports: BrokerPorts, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -191,7 +220,9 @@ class LocalKafkaBroker:
             except KafkaUnavailable as exc:
                 if time.monotonic() > deadline:
                     self.stop()
-                    raise BrokerError(f"the Kafka broker did not answer within {timeout:.0f}s:\n{self._log_tail()}") from exc
+                    raise BrokerError(
+                        f"the Kafka broker did not answer within {timeout:.0f}s:\n{self._log_tail()}"
+                    ) from exc
                 time.sleep(0.5)
 
     def _log_tail(self, lines: int = 20) -> str:

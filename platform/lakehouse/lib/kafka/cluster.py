@@ -1,6 +1,5 @@
 """The Kafka cluster resource: where the streaming Bronze assets read their topics from."""
 
-import os
 from pathlib import Path
 
 import dagster as dg
@@ -24,11 +23,6 @@ class KafkaCluster(dg.ConfigurableResource):
         if self.local_broker_home:
             return LocalKafkaBroker(Path(self.local_broker_home)).bootstrap_servers()
         return None
-
-
-def local_kafka_cluster(state_dir: Path) -> KafkaCluster:
-    """The local target's cluster: LAKEHOUSE_KAFKA_BOOTSTRAP if set, else the broker of `lakehouse kafka start`."""
-    return KafkaCluster(bootstrap_servers=os.environ.get(BOOTSTRAP_ENV), local_broker_home=str(local_broker(state_dir).home))
 
 
 def local_broker(state_dir: Path) -> LocalKafkaBroker:

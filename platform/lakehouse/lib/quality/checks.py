@@ -32,7 +32,12 @@ from pyspark.sql import functions as F
 from lakehouse.lib import step_order
 from lakehouse.lib.cdc_merge import IS_DELETED
 from lakehouse.lib.partitions import (
-    DAYS_APPLIED, days_predicate, describe_days, describe_listed_days, listed_days_predicate, run_days,
+    DAYS_APPLIED,
+    days_predicate,
+    describe_days,
+    describe_listed_days,
+    listed_days_predicate,
+    run_days,
 )
 from lakehouse.lib.quality.contracts import Contract, table_keys, table_name
 from lakehouse.lib.quality.expectations import MAX_EXAMPLES
@@ -42,7 +47,9 @@ TableUriFn = Callable[[LakehouseStorage, dg.AssetKey], str]
 
 
 def contract_checks(
-    asset_key: dg.AssetKey, model: Contract, table_uri_fn: TableUriFn = LakehouseStorage.table_uri,
+    asset_key: dg.AssetKey,
+    model: Contract,
+    table_uri_fn: TableUriFn = LakehouseStorage.table_uri,
     day_column: str | None = None,
 ) -> list[dg.AssetChecksDefinition]:
     """The checks every table with a contract gets; `table_uri_fn(storage, asset_key)` locates the table.
@@ -73,7 +80,10 @@ def referential_integrity_check(
     parent_name = "_".join(parent_key.path)
 
     @dg.asset_check(
-        asset=child_key, name=f"references_{parent_name}", additional_deps=[parent_key], blocking=blocking,
+        asset=child_key,
+        name=f"references_{parent_name}",
+        additional_deps=[parent_key],
+        blocking=blocking,
         op_tags=step_order.DEFERRED,
         description=f"({', '.join(columns)}) references {parent_name} ({', '.join(parent_columns)})",
     )
@@ -95,7 +105,10 @@ def referential_integrity_check(
 
 
 def freshness_check(
-    asset_key: dg.AssetKey, max_age: timedelta, *, deadline_cron: str | None = None,
+    asset_key: dg.AssetKey,
+    max_age: timedelta,
+    *,
+    deadline_cron: str | None = None,
 ) -> dg.AssetChecksDefinition:
     """Fails when the asset was last updated more than `max_age` before now (or before the last `deadline_cron` tick).
 
@@ -104,13 +117,18 @@ def freshness_check(
     (including assets defined elsewhere) and reports beside the contract checks.
     """
     [check] = dg.build_last_update_freshness_checks(
-        assets=[asset_key], lower_bound_delta=max_age, deadline_cron=deadline_cron,
+        assets=[asset_key],
+        lower_bound_delta=max_age,
+        deadline_cron=deadline_cron,
     )
     return check
 
 
 def _validation_check(
-    asset_key: dg.AssetKey, model: Contract, table_uri_fn: TableUriFn, day_column: str | None,
+    asset_key: dg.AssetKey,
+    model: Contract,
+    table_uri_fn: TableUriFn,
+    day_column: str | None,
 ) -> dg.AssetChecksDefinition:
     schema = copy.copy(model.to_schema())
     # Key uniqueness has its own check with example keys; validating it here too would group the table twice.
@@ -118,11 +136,16 @@ def _validation_check(
     keys = table_keys(model)
 
     @dg.asset_check(
-        asset=asset_key, name="contract", blocking=True, op_tags=step_order.DEFERRED,
+        asset=asset_key,
+        name="contract",
+        blocking=True,
+        op_tags=step_order.DEFERRED,
         description=f"Rows satisfy the {table_name(model)} contract: types, nullability, column checks",
     )
     def contract(
-        context: dg.AssetCheckExecutionContext, spark: LazyPySparkResource, storage: LakehouseStorage,
+        context: dg.AssetCheckExecutionContext,
+        spark: LazyPySparkResource,
+        storage: LakehouseStorage,
     ) -> dg.AssetCheckResult:
         df, checked = _read_checked(context, spark, storage, asset_key, table_uri_fn, day_column)
         if IS_DELETED in df.columns:
@@ -130,9 +153,15 @@ def _validation_check(
         # pandera's pyspark backend reports errors on the returned frame instead of raising.
         errors = schema.validate(df).pandera.errors
         failures = [
-            {"column": e["column"], "check": e["check"], "error": e["error"],
-             "examples": _failing_examples(df, schema, keys, e["column"], e["check"])}
-            for by_reason in errors.values() for reasons in by_reason.values() for e in reasons
+            {
+                "column": e["column"],
+                "check": e["check"],
+                "error": e["error"],
+                "examples": _failing_examples(df, schema, keys, e["column"], e["check"]),
+            }
+            for by_reason in errors.values()
+            for reasons in by_reason.values()
+            for e in reasons
         ]
         return dg.AssetCheckResult(
             passed=not failures,
@@ -145,13 +174,23 @@ def _validation_check(
 
 
 def _unique_key_check(
-    asset_key: dg.AssetKey, keys: list[str], table_uri_fn: TableUriFn, day_column: str | None,
+    asset_key: dg.AssetKey,
+    keys: list[str],
+    table_uri_fn: TableUriFn,
+    day_column: str | None,
 ) -> dg.AssetChecksDefinition:
     # A key's day never changes (lakehouse.lib.partitions), so keys unique within each day are unique.
-    @dg.asset_check(asset=asset_key, name="unique_key", blocking=True, op_tags=step_order.DEFERRED,
-                    description=f"One row per ({', '.join(keys)})")
+    @dg.asset_check(
+        asset=asset_key,
+        name="unique_key",
+        blocking=True,
+        op_tags=step_order.DEFERRED,
+        description=f"One row per ({', '.join(keys)})",
+    )
     def unique_key(
-        context: dg.AssetCheckExecutionContext, spark: LazyPySparkResource, storage: LakehouseStorage,
+        context: dg.AssetCheckExecutionContext,
+        spark: LazyPySparkResource,
+        storage: LakehouseStorage,
     ) -> dg.AssetCheckResult:
         df, checked = _read_checked(context, spark, storage, asset_key, table_uri_fn, day_column)
         duplicates = df.groupBy(*keys).count().where("count > 1")
@@ -174,8 +213,12 @@ def _read(spark: LazyPySparkResource, uri: str) -> DataFrame:
 
 
 def _read_checked(
-    context: dg.AssetCheckExecutionContext, spark: LazyPySparkResource, storage: LakehouseStorage,
-    asset_key: dg.AssetKey, table_uri_fn: TableUriFn, day_column: str | None,
+    context: dg.AssetCheckExecutionContext,
+    spark: LazyPySparkResource,
+    storage: LakehouseStorage,
+    asset_key: dg.AssetKey,
+    table_uri_fn: TableUriFn,
+    day_column: str | None,
 ) -> tuple[DataFrame, dict[str, str]]:
     """The rows a check looks at: the whole table, or the days the run wrote; and metadata saying which."""
     df = _read(spark, table_uri_fn(storage, asset_key))
@@ -201,7 +244,11 @@ def _days_applied_in_run(context: dg.AssetCheckExecutionContext, asset_key: dg.A
 
 
 def _failing_examples(
-    df: DataFrame, schema: pa.DataFrameSchema, keys: list[str], column: str, check: str,
+    df: DataFrame,
+    schema: pa.DataFrameSchema,
+    keys: list[str],
+    column: str,
+    check: str,
 ) -> list[dict[str, Any]]:
     """Key and value of a few rows failing `check` on `column`; none for table-level failures (types, presence)."""
     if check == "not_nullable":
@@ -229,5 +276,7 @@ def _passes(check: pa.Check) -> Callable[[Column], Column]:
 
 def _rows(df: DataFrame) -> list[dict[str, Any]]:
     """Rows as JSON-ready dicts (decimals, dates and timestamps as strings)."""
-    return [{k: v if v is None or isinstance(v, (bool, int, float, str)) else str(v) for k, v in row.asDict().items()}
-            for row in df.collect()]
+    return [
+        {k: v if v is None or isinstance(v, (bool, int, float, str)) else str(v) for k, v in row.asDict().items()}
+        for row in df.collect()
+    ]

@@ -47,8 +47,10 @@ def _range(column: str, s: Mapping[str, Any]) -> str:
 def _length(column: str, s: Mapping[str, Any]) -> str:
     if s["exact_value"] is not None:
         return f"char_length({column}) = {s['exact_value']}"
-    bounds = [f"char_length({column}) >= {s['min_value']}" if s["min_value"] is not None else "",
-              f"char_length({column}) <= {s['max_value']}" if s["max_value"] is not None else ""]
+    bounds = [
+        f"char_length({column}) >= {s['min_value']}" if s["min_value"] is not None else "",
+        f"char_length({column}) <= {s['max_value']}" if s["max_value"] is not None else "",
+    ]
     return " AND ".join(filter(None, bounds))
 
 
@@ -83,13 +85,20 @@ def contract_rules(model: Contract, columns: Iterable[str]) -> list[Expectation]
             rules.append(_rule(f"{name}_not_null", f"{quoted} IS NOT NULL", f"{name} is required"))
         for check in column.checks:
             if check.name not in _CHECK_SQL:
-                raise ValueError(f"{table_name(model)}.{name}: no SQL for the contract check {check.name!r}; "
-                                 f"add it to lakehouse.lib.quality.contract_rules")
+                raise ValueError(
+                    f"{table_name(model)}.{name}: no SQL for the contract check {check.name!r}; "
+                    f"add it to lakehouse.lib.quality.contract_rules"
+                )
             condition = f"{quoted} IS NULL OR ({_CHECK_SQL[check.name](quoted, check.statistics)})"
             rules.append(_rule(f"{name}_{check.name}", condition, f"{name}: {check.error or check.name}"))
         if type(column.dtype.type) in _TIME_BOUNDS:
-            rules.append(_rule(f"{name}_plausible", plausible_time(name, type(column.dtype.type)),
-                               f"{name} between {PLAUSIBLE_SINCE} and a day after the run"))
+            rules.append(
+                _rule(
+                    f"{name}_plausible",
+                    plausible_time(name, type(column.dtype.type)),
+                    f"{name} between {PLAUSIBLE_SINCE} and a day after the run",
+                )
+            )
     return rules
 
 

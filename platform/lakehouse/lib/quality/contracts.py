@@ -90,15 +90,17 @@ def spark_schema(model: Contract) -> StructType:
     pandera's own `to_structtype()` marks every column nullable; readers and `createDataFrame`
     should see the contract's nullability.
     """
-    return StructType([
-        StructField(
-            name,
-            column.dtype.type,
-            column.nullable,
-            metadata={"comment": column.description} if column.description else {},
-        )
-        for name, column in model.to_schema().columns.items()
-    ])
+    return StructType(
+        [
+            StructField(
+                name,
+                column.dtype.type,
+                column.nullable,
+                metadata={"comment": column.description} if column.description else {},
+            )
+            for name, column in model.to_schema().columns.items()
+        ]
+    )
 
 
 def column_schema(model: Contract) -> dg.TableSchema:
@@ -162,7 +164,9 @@ def schema_changes(old: dg.TableSchema | Mapping[str, Any], new: dg.TableSchema 
         if was_nullable != nullable:
             detail = "became nullable" if nullable else "became non-nullable"
             changes.append(Change(name, "nullability", detail, breaking=nullable))
-    changes += [Change(name, "removed", f"removed {before[name][0]}", breaking=True) for name in before if name not in after]
+    changes += [
+        Change(name, "removed", f"removed {before[name][0]}", breaking=True) for name in before if name not in after
+    ]
     return changes
 
 
@@ -228,6 +232,6 @@ def registry_problems(model: Contract, registry: Path = REGISTRY_DIR) -> list[st
         f"Config.metadata['version'] and write the new snapshot"
         if change.breaking
         else f"{table}.{change.column}: compatible change not in snapshot v{version} ({change.detail}); "
-             f"rewrite it with write_snapshot"
+        f"rewrite it with write_snapshot"
         for change in schema_changes(latest, column_schema(model))
     ]

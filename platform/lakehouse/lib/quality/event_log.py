@@ -26,13 +26,22 @@ from lakehouse.lib.delta_tables import append_rows
 from lakehouse.lib.quality.expectations import Evaluation
 from lakehouse.lib.storage import LakehouseStorage
 
-EVENT_SCHEMA = pa.schema([
-    ("run_id", pa.string()), ("table", pa.string()), ("delta_version", pa.int64()), ("rows_in", pa.int64()),
-    ("rows_out", pa.int64()), ("rows_dropped", pa.int64()), ("rows_quarantined", pa.int64()),
-    ("rules", pa.map_(pa.string(), pa.struct([("passed", pa.int64()), ("failed", pa.int64())]))),
-    ("duration_s", pa.float64()), ("started_at", pa.timestamp("us", tz="UTC")),
-    ("finished_at", pa.timestamp("us", tz="UTC")), ("error", pa.string()),
-])
+EVENT_SCHEMA = pa.schema(
+    [
+        ("run_id", pa.string()),
+        ("table", pa.string()),
+        ("delta_version", pa.int64()),
+        ("rows_in", pa.int64()),
+        ("rows_out", pa.int64()),
+        ("rows_dropped", pa.int64()),
+        ("rows_quarantined", pa.int64()),
+        ("rules", pa.map_(pa.string(), pa.struct([("passed", pa.int64()), ("failed", pa.int64())]))),
+        ("duration_s", pa.float64()),
+        ("started_at", pa.timestamp("us", tz="UTC")),
+        ("finished_at", pa.timestamp("us", tz="UTC")),
+        ("error", pa.string()),
+    ]
+)
 
 
 class RuleCounts(NamedTuple):
@@ -56,8 +65,15 @@ class TableEvent:
 
     @classmethod
     def from_evaluation(
-        cls, evaluation: Evaluation | None, *, table: str, run_id: str, delta_version: int | None,
-        started_at: datetime, finished_at: datetime, error: str | None = None,
+        cls,
+        evaluation: Evaluation | None,
+        *,
+        table: str,
+        run_id: str,
+        delta_version: int | None,
+        started_at: datetime,
+        finished_at: datetime,
+        error: str | None = None,
     ) -> TableEvent:
         """The event of a write of `evaluation`'s rows; with `error`, of a write that failed (and without
         an evaluation, of a run that failed before it knew its rows)."""
@@ -89,11 +105,17 @@ def event_log_uri(storage: LakehouseStorage) -> str:
 def append_event(uri: str, event: TableEvent) -> None:
     """One row, appended with delta-rs (`append_rows`): a Spark write of one row would run a job."""
     row = {
-        "run_id": event.run_id, "table": event.table, "delta_version": event.delta_version,
-        "rows_in": event.rows_in, "rows_out": event.rows_out, "rows_dropped": event.rows_dropped,
+        "run_id": event.run_id,
+        "table": event.table,
+        "delta_version": event.delta_version,
+        "rows_in": event.rows_in,
+        "rows_out": event.rows_out,
+        "rows_dropped": event.rows_dropped,
         "rows_quarantined": event.rows_quarantined,
         "rules": [(rule, counts._asdict()) for rule, counts in event.rules.items()],
-        "duration_s": event.duration_s, "started_at": event.started_at, "finished_at": event.finished_at,
+        "duration_s": event.duration_s,
+        "started_at": event.started_at,
+        "finished_at": event.finished_at,
         "error": event.error,
     }
     # Logs written before `error` existed gain the column.
@@ -103,9 +125,20 @@ def append_event(uri: str, event: TableEvent) -> None:
 def table_history(spark: SparkSession, uri: str, table: str) -> DataFrame:
     """Every materialization of `table`, newest first."""
     return (
-        spark.read.format("delta").load(uri)
+        spark.read.format("delta")
+        .load(uri)
         .where(F.col("table") == table)
-        .select("finished_at", "run_id", "delta_version", "rows_in", "rows_out", "rows_dropped",
-                "rows_quarantined", "rules", "duration_s", "error")
+        .select(
+            "finished_at",
+            "run_id",
+            "delta_version",
+            "rows_in",
+            "rows_out",
+            "rows_dropped",
+            "rows_quarantined",
+            "rules",
+            "duration_s",
+            "error",
+        )
         .orderBy(F.desc("finished_at"))
     )

@@ -133,7 +133,10 @@ class Evaluation:
 
 
 def evaluate(
-    df: DataFrame, expectations: Sequence[Expectation], keys: Sequence[str], table: str,
+    df: DataFrame,
+    expectations: Sequence[Expectation],
+    keys: Sequence[str],
+    table: str,
     kept_aggregates: Sequence[Column] = (),
 ) -> Evaluation:
     """Flag every row with the rules it fails and count all rules in a single aggregation.
@@ -154,16 +157,20 @@ def evaluate(
         .persist(StorageLevel.MEMORY_AND_DISK)
     )
     kept_columns = _with_defaults(df, expectations)
-    counts = flagged.select(
-        FATE, FAILED, *[F.when(F.col(FATE) == "keep", c).alias(name) for name, c in kept_columns.items()]
-    ).agg(
-        F.count("*"),
-        F.count_if(F.col(FATE) == "keep"),
-        F.count_if(F.col(FATE) == "drop"),
-        F.count_if(F.col(FATE) == "quarantine"),
-        *[F.count_if(F.array_contains(FAILED, name)) for name in names],
-        *kept_aggregates,
-    ).first()
+    counts = (
+        flagged.select(
+            FATE, FAILED, *[F.when(F.col(FATE) == "keep", c).alias(name) for name, c in kept_columns.items()]
+        )
+        .agg(
+            F.count("*"),
+            F.count_if(F.col(FATE) == "keep"),
+            F.count_if(F.col(FATE) == "drop"),
+            F.count_if(F.col(FATE) == "quarantine"),
+            *[F.count_if(F.array_contains(FAILED, name)) for name in names],
+            *kept_aggregates,
+        )
+        .first()
+    )
     rule_counts_end = 4 + len(names)
     rows_in, rows_out, dropped, quarantined, *per_rule = counts[:rule_counts_end]
     failed = dict(zip(names, per_rule))
@@ -197,9 +204,9 @@ def evaluate(
 
 def _failed_rules(expectations: Sequence[Expectation]) -> Column:
     """The names of the rules a row fails; a NULL condition is a failure."""
-    return F.array_compact(F.array(*[
-        F.when(~F.coalesce(F.expr(e.condition_sql), F.lit(False)), F.lit(e.name)) for e in expectations
-    ])).cast("array<string>")
+    return F.array_compact(
+        F.array(*[F.when(~F.coalesce(F.expr(e.condition_sql), F.lit(False)), F.lit(e.name)) for e in expectations])
+    ).cast("array<string>")
 
 
 def _with_defaults(df: DataFrame, expectations: Sequence[Expectation]) -> dict[str, Column]:
@@ -214,6 +221,7 @@ def _with_defaults(df: DataFrame, expectations: Sequence[Expectation]) -> dict[s
 
 def _fate(expectations: Sequence[Expectation]) -> Column:
     """Where a row goes: quarantine beats drop beats keep (warn and fail rules keep it)."""
+
     def fails_any(action: Action) -> Column:
         rules = [e.name for e in expectations if e.action == action]
         return F.arrays_overlap(F.col(FAILED), F.array(*map(F.lit, rules))) if rules else F.lit(False)

@@ -28,9 +28,9 @@ def mask_pii(df: DataFrame, model: Contract, salt: str) -> DataFrame:
     """`df` with every column the contract tags as PII hashed; other columns untouched."""
     if not salt:
         raise ValueError(f"masking PII needs a salt: set {SALT_ENV}")
-    return df.withColumns({
-        name: _mask(kind, F.col(name), salt) for name, kind in pii_columns(model).items() if name in df.columns
-    })
+    return df.withColumns(
+        {name: _mask(kind, F.col(name), salt) for name, kind in pii_columns(model).items() if name in df.columns}
+    )
 
 
 def _mask(kind: str, value: Column, salt: str) -> Column:

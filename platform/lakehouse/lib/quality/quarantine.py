@@ -40,7 +40,9 @@ def append_quarantine(evaluation: Evaluation, uri: str, *, batch: str, batch_ver
             return
     # The contract may gain nullable columns; older quarantined rows keep theirs as NULL.
     append_rows(
-        uri, evaluation.quarantined.toArrow(), schema_mode="merge",
+        uri,
+        evaluation.quarantined.toArrow(),
+        schema_mode="merge",
         configuration={STATS_COLUMNS: stats_columns_without_times(evaluation.quarantined.schema)},  # on creation
         commit_properties=deltalake.CommitProperties(app_transactions=[deltalake.Transaction(batch, batch_version)]),
     )
@@ -54,7 +56,9 @@ def replace_quarantine(evaluation: Evaluation, uri: str, where: str | None = Non
     if not (evaluation.rows_quarantined or deltalake.DeltaTable.is_deltatable(uri)):
         return
     rows = evaluation.quarantined
-    writer = rows.write.format("delta").mode("overwrite").option(STATS_COLUMNS, stats_columns_without_times(rows.schema))
+    writer = (
+        rows.write.format("delta").mode("overwrite").option(STATS_COLUMNS, stats_columns_without_times(rows.schema))
+    )
     if where is None:
         writer.option("overwriteSchema", "true").save(uri)
     else:  # Delta refuses a schema overwrite with replaceWhere; the contract may have gained columns

@@ -6,8 +6,10 @@ import psutil
 def is_spark_jvm(cmdline: list[str]) -> bool:
     """A Spark driver JVM, not spark-submit's short-lived `launcher.Main` JVM."""
     return (
-        bool(cmdline) and cmdline[0].endswith("java")
-        and "org.apache.spark.deploy.SparkSubmit" in cmdline and "org.apache.spark.launcher.Main" not in cmdline
+        bool(cmdline)
+        and cmdline[0].endswith("java")
+        and "org.apache.spark.deploy.SparkSubmit" in cmdline
+        and "org.apache.spark.launcher.Main" not in cmdline
     )
 
 

@@ -1,7 +1,7 @@
 """Spark session settings for the local target.
 
 The session is created through dagster-pyspark's `LazyPySparkResource`, whose builder calls
-`getOrCreate()`: every asset, IO manager and check in one run process shares one JVM.
+`getOrCreate()`: every asset and check in one run process shares one JVM.
 """
 
 from __future__ import annotations
