@@ -35,7 +35,9 @@ def test_every_job_schedule_and_sensor_is_as_in_the_snapshot(snapshot):
     definitions = defs()
     automation = {
         "jobs": sorted(job.name for job in definitions.jobs or []),
-        "schedules": sorted(f"{s.name} {s.cron_schedule} {s.default_status.value}" for s in definitions.schedules or []),
+        "schedules": sorted(
+            f"{s.name} {s.cron_schedule} {s.default_status.value}" for s in definitions.schedules or []
+        ),
         "sensors": sorted(f"{s.name} {s.default_status.value}" for s in definitions.sensors or []),
         "resources": sorted(definitions.resources or {}),
     }
