@@ -8,7 +8,7 @@ DBT_TARGET ?= duckdb
 export DAGSTER_HOME := $(CURDIR)
 DBT_SOURCES := $(shell find dbt -path dbt/target -prune -o \( -name '*.sql' -o -name '*.yml' \) -print)
 
-.PHONY: install demo test lint ui bench bench-silver bench-delta validate dbt-build kafka-start kafka-stop clean
+.PHONY: install demo test lint ui bench bench-silver bench-delta validate dbt-build kafka-start kafka-stop cluster-start cluster-stop clean
 
 install: $(VENV)/.installed dbt/target/manifest.json
 
@@ -63,6 +63,14 @@ kafka-start: install
 kafka-stop: install
 	$(BIN)/lakehouse kafka stop
 
+# The local Spark standalone cluster (127.0.0.1, state in .lakehouse/spark-cluster) of LAKEHOUSE_TARGET=local-cluster.
+cluster-start: install
+	$(BIN)/lakehouse cluster start
+
+cluster-stop: install
+	$(BIN)/lakehouse cluster stop
+
 clean:
 	[ ! -x $(BIN)/lakehouse ] || $(BIN)/lakehouse kafka stop
+	[ ! -x $(BIN)/lakehouse ] || $(BIN)/lakehouse cluster stop
 	rm -rf .lakehouse

@@ -8,6 +8,7 @@ lakehouse ui                    the Dagster UI and daemon (`dagster dev`) over t
 lakehouse jars                  fetch the jars of Spark and of the local Kafka broker (once; cached)
 lakehouse serve-fx-api          run the sample FX rates API on 127.0.0.1
 lakehouse kafka start|stop|status   the local single-node Kafka broker (127.0.0.1)
+lakehouse cluster start|stop|status the local Spark standalone cluster (127.0.0.1) of the local-cluster target
 lakehouse produce --rate N --seconds S   publish change events and clickstream to Kafka
 """
 
@@ -158,6 +159,31 @@ def cmd_kafka(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cluster(args: argparse.Namespace) -> int:
+    from lakehouse.lib.spark.cluster import ClusterError
+    from lakehouse.lib.targets import local_spark_cluster
+
+    cluster = local_spark_cluster()
+    if args.action == "start":
+        try:
+            master = cluster.start()
+        except ClusterError as exc:
+            print(f"cannot start the Spark cluster: {exc}", file=sys.stderr)
+            return 1
+        print(f"Spark cluster running on {master} (logs in {cluster.home}); LAKEHOUSE_TARGET=local-cluster uses it")
+    elif args.action == "stop":
+        print("Spark cluster stopped" if cluster.stop() else "no Spark cluster was running")
+    else:
+        status = cluster.status()
+        if status["status"] != "ALIVE":
+            print(f"no Spark cluster running (home {cluster.home})")
+            return 1
+        print(f"Spark cluster running on {cluster.master_url()}: {status['cores']} cores, {status['memory']} MB")
+        for app in status.get("activeapps", []):
+            print(f"  application {app['id']} {app['name']} ({app['state']}, {app['cores']} cores)")
+    return 0
+
+
 def _kafka_topics(bootstrap: str) -> list[str]:
     from lakehouse.lib.kafka.admin import cluster_metadata
 
@@ -229,6 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     p = commands.add_parser("kafka", help="start, stop or inspect the local Kafka broker")
     p.add_argument("action", choices=["start", "stop", "status"])
     p.set_defaults(func=cmd_kafka)
+    p = commands.add_parser("cluster", help="start, stop or inspect the local Spark standalone cluster")
+    p.add_argument("action", choices=["start", "stop", "status"])
+    p.set_defaults(func=cmd_cluster)
     p = commands.add_parser("produce", help="publish the sources' change events and clickstream to Kafka")
     p.add_argument("--rate", type=float, default=100.0, help="messages per second, over all topics")
     p.add_argument("--seconds", type=float, default=10.0)

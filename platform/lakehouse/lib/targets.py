@@ -20,6 +20,7 @@ from lakehouse.lib.fx_rates_api import URL_ENV as FX_API_URL_ENV
 from lakehouse.lib.fx_rates_api import FxRatesApi
 from lakehouse.lib.kafka.cluster import BOOTSTRAP_ENV, KafkaCluster, local_broker
 from lakehouse.lib.quality.pii import SALT_ENV, PiiMasking
+from lakehouse.lib.spark.cluster import LocalSparkCluster
 from lakehouse.lib.spark.session import local_spark_config
 from lakehouse.lib.storage import LakehouseStorage
 
@@ -55,6 +56,11 @@ def local_kafka_cluster(state: Path | None = None) -> KafkaCluster:
     """The local target's cluster: LAKEHOUSE_KAFKA_BOOTSTRAP if set, else the broker of `lakehouse kafka start`."""
     broker = local_broker(state or local_state_dir())
     return KafkaCluster(bootstrap_servers=os.environ.get(BOOTSTRAP_ENV), local_broker_home=str(broker.home))
+
+
+def local_spark_cluster() -> LocalSparkCluster:
+    """The Spark standalone cluster of `lakehouse cluster start` (state in <LAKEHOUSE_HOME>/spark-cluster)."""
+    return LocalSparkCluster(local_state_dir() / "spark-cluster")
 
 
 def dbt_target() -> str:
