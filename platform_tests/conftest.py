@@ -10,6 +10,7 @@ import pytest
 from dagster_pyspark import LazyPySparkResource
 
 from lakehouse.lib.fx_rates_api import FxRatesApi
+from lakehouse.lib.spark.cluster import LocalSparkCluster
 from lakehouse.lib.spark.session import local_spark_config
 from lakehouse.lib.storage import LakehouseStorage
 from lakehouse.sources.fx_api import serve_fx_api
@@ -35,6 +36,17 @@ def sample_fx_api() -> Iterator[FxRatesApi]:
     """The FX rates resource, reading the sample API served on 127.0.0.1 for the test session."""
     with serve_fx_api() as server:
         yield FxRatesApi(base_url=server.base_url, page_size=500)
+
+
+@pytest.fixture(scope="session")
+def spark_cluster(tmp_path_factory) -> Iterator[LocalSparkCluster]:
+    """A Spark standalone cluster (master and worker JVMs on 127.0.0.1) for the session's tests."""
+    cluster = LocalSparkCluster(tmp_path_factory.mktemp("spark_cluster"), worker_memory="2g")
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 @pytest.fixture
