@@ -21,6 +21,7 @@ from dagster_pyspark import LazyPySparkResource
 
 from lakehouse.defs.bronze.feeds import FILE_FEEDS
 from lakehouse.defs.bronze.file_feeds import bronze_file_feed_asset
+from lakehouse.lib.compute.in_process import InProcessCompute
 from lakehouse.lib.ingest.readers import describe_error
 from lakehouse.lib.spark.jvms import spark_jvm_pids
 from lakehouse.lib.spark.session import local_spark_config
@@ -70,7 +71,7 @@ def main() -> None:
     spark = spark_resource.spark_session
     spark.sparkContext.setLogLevel("ERROR")
     storage = LakehouseStorage(root_uri=data.as_uri())
-    resources = {"spark": spark_resource, "storage": storage}
+    resources = {"compute": InProcessCompute(spark=spark_resource), "storage": storage}
 
     # Warm the JVM (class loading, JIT, Delta's first commit) so the first feed is not penalised.
     warmup = (args.workdir / "warmup").as_uri()

@@ -20,6 +20,7 @@ from dagster_pyspark import LazyPySparkResource
 
 from lakehouse.definitions import defs
 from lakehouse.defs.silver.tables import SILVER_STEPS, step_name
+from lakehouse.lib.compute.in_process import InProcessCompute
 from lakehouse.lib.fx_rates_api import FxRatesApi
 from lakehouse.lib.spark.session import local_spark_config
 from lakehouse.lib.storage import LakehouseStorage
@@ -52,6 +53,7 @@ def main() -> None:
         resources = {
             **definitions.resources,
             "spark": spark,
+            "compute": InProcessCompute(spark=spark),
             "storage": storage,
             "fx_api": FxRatesApi(base_url=fx_server.base_url, page_size=1000),
         }

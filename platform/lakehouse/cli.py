@@ -84,6 +84,7 @@ def cmd_materialize(args: argparse.Namespace) -> int:
         result = job.execute_in_process(
             instance=instance,
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            tags=_partition_range_tags(args.partition_range),
             asset_selection=list(dg.AssetSelection.from_string(args.select).resolve(definitions.resolve_asset_graph()))
             if args.select
             else None,
@@ -99,6 +100,14 @@ def cmd_materialize(args: argparse.Namespace) -> int:
     return 0 if result.success else 1
 
 
+def _partition_range_tags(partition_range: str | None) -> dict[str, str]:
+    """One run over a range of days (`2026-01-05...2026-01-07`), as a backfill from the UI makes it."""
+    if not partition_range:
+        return {}
+    first, last = partition_range.split("...")
+    return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+
+
 def cmd_summary(_: argparse.Namespace) -> int:
     from lakehouse.summary import print_summary
 
@@ -112,7 +121,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             return 1
     else:
         print(f"landing zone already present in {_landing_root() / 'landing'}: ingesting what is new")
-    if cmd_materialize(argparse.Namespace(select=None)):
+    if cmd_materialize(argparse.Namespace(select=None, partition_range=None)):
         return 1
     return cmd_summary(args)
 
@@ -241,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_generate)
     p = commands.add_parser("materialize", help="materialize assets")
     p.add_argument("--select", help="asset selection, e.g. 'group:bronze' or 'key:bronze/web_clickstream'")
+    p.add_argument("--partition-range", help="one run over these days of day-partitioned assets: FIRST...LAST")
     p.set_defaults(func=cmd_materialize)
     commands.add_parser("summary", help="print the tables").set_defaults(func=cmd_summary)
     commands.add_parser("ui", help="the Dagster UI and daemon, with the sample FX API").set_defaults(func=cmd_ui)

@@ -8,6 +8,7 @@ from pyspark.sql import functions as F
 from lakehouse.defs.analyst.masked_tables import defs as analyst_defs
 from lakehouse.defs.analyst.masked_tables import masked_key
 from lakehouse.defs.silver.tables import SILVER_TABLES
+from lakehouse.lib.compute.in_process import InProcessCompute
 from lakehouse.lib.quality.contracts import spark_schema
 from lakehouse.lib.quality.pii import PiiMasking
 
@@ -45,7 +46,12 @@ def test_masked_customers_hold_live_rows_with_every_pii_column_hashed(spark, spa
     result = dg.materialize(
         [*definitions.assets, *definitions.asset_checks],
         selection=[masked_key(CUSTOMERS)],
-        resources={"spark": spark_resource, "storage": storage, "pii": PiiMasking(salt="pepper")},
+        resources={
+            "spark": spark_resource,
+            "compute": InProcessCompute(spark=spark_resource),
+            "storage": storage,
+            "pii": PiiMasking(salt="pepper"),
+        },
     )
 
     assert result.success

@@ -30,8 +30,8 @@ class JvmWatcher:
             time.sleep(0.2)
 
 
-def run_cli(home: Path, *args: str) -> tuple[str, set[int]]:
-    env = {**os.environ, "LAKEHOUSE_HOME": str(home), "DAGSTER_HOME": str(home)}
+def run_cli(home: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 1500) -> tuple[str, set[int]]:
+    env = {**os.environ, "LAKEHOUSE_HOME": str(home), "DAGSTER_HOME": str(home), **(env or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "lakehouse.cli", *args],
         cwd=home,
@@ -41,6 +41,6 @@ def run_cli(home: Path, *args: str) -> tuple[str, set[int]]:
         text=True,
     )
     watcher = JvmWatcher(process)
-    output, _ = process.communicate(timeout=1500)
+    output, _ = process.communicate(timeout=timeout)
     assert process.returncode == 0, output[-3000:]
     return output, watcher.pids

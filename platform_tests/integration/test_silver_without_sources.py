@@ -9,6 +9,7 @@ from deltalake import DeltaTable
 
 from lakehouse.definitions import defs
 from lakehouse.defs.silver.tables import SILVER_TABLES
+from lakehouse.lib.compute.in_process import InProcessCompute
 from lakehouse.lib.fx_rates_api import FxRatesApi
 from lakehouse.lib.quality.contracts import spark_schema
 from lakehouse.lib.storage import LakehouseStorage
@@ -29,6 +30,7 @@ def materialize(spark_resource, root, selection: str) -> dg.ExecuteInProcessResu
         resources={
             **definitions.resources,
             "spark": spark_resource,
+            "compute": InProcessCompute(spark=spark_resource),
             "storage": storage,
             "fx_api": FxRatesApi(page_size=500),
         },

@@ -9,6 +9,7 @@ import dagster as dg
 from dagster_pyspark import LazyPySparkResource
 
 from lakehouse.defs.bronze.kafka_topics import KAFKA_FEEDS, bronze_kafka_asset
+from lakehouse.lib.compute.in_process import InProcessCompute
 from lakehouse.lib.kafka.cluster import KafkaCluster
 from lakehouse.lib.spark.session import local_spark_config
 from lakehouse.lib.storage import LakehouseStorage
@@ -19,7 +20,7 @@ if __name__ == "__main__":
     dg.materialize(
         [asset],
         resources={
-            "spark": LazyPySparkResource(spark_config=local_spark_config(scratch_dir)),
+            "compute": InProcessCompute(spark=LazyPySparkResource(spark_config=local_spark_config(scratch_dir))),
             "storage": LakehouseStorage(root_uri=root_uri),
             "kafka": KafkaCluster(bootstrap_servers=bootstrap),
         },

@@ -14,6 +14,7 @@ import pytest
 from deltalake import DeltaTable
 
 from lakehouse.defs.bronze.kafka_topics import KAFKA_FEEDS, bronze_kafka_asset
+from lakehouse.lib.compute.in_process import InProcessCompute
 from lakehouse.lib.kafka.cluster import KafkaCluster
 from lakehouse.sources.event_producer import produce_events
 from lakehouse.sources.topics import CLICKSTREAM
@@ -73,7 +74,12 @@ def test_a_killed_run_is_finished_by_the_next_without_loss_or_duplicates(
 
     result = dg.materialize(
         [bronze_kafka_asset(FEED)],
-        resources={"spark": spark_resource, "storage": storage, "kafka": KafkaCluster(bootstrap_servers=bootstrap)},
+        resources={
+            "spark": spark_resource,
+            "compute": InProcessCompute(spark=spark_resource),
+            "storage": storage,
+            "kafka": KafkaCluster(bootstrap_servers=bootstrap),
+        },
     )
     assert result.success
     rows = bronze_rows(lake_root)

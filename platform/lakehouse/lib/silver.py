@@ -46,6 +46,7 @@ from lakehouse.lib.cdc_merge import (
     apply_scd2,
     replace_scd1_partitions,
 )
+from lakehouse.lib.compute.step import DaysApplied, Materialized, StepRun
 from lakehouse.lib.delta_metadata import delta_table_metadata
 from lakehouse.lib.incremental import (
     NOT_WRITTEN,
@@ -58,7 +59,7 @@ from lakehouse.lib.incremental import (
     record_progress,
 )
 from lakehouse.lib.layers import silver_key, table_name
-from lakehouse.lib.partitions import DAYS_APPLIED, days_applied, days_predicate, describe_days, run_days
+from lakehouse.lib.partitions import DAYS_APPLIED, days_applied, days_predicate, describe_days
 from lakehouse.lib.quality.contract_rules import contract_rules, plausible_time
 from lakehouse.lib.quality.contracts import Contract, column_schema, spark_schema, table_keys
 from lakehouse.lib.quality.event_log import TableEvent, append_event, event_log_uri
@@ -194,17 +195,12 @@ class _Batch:
 
 
 def materialize_silver(
-    context: dg.AssetExecutionContext,
-    spark: SparkSession,
-    storage: LakehouseStorage,
-    tables: Sequence[SilverTable],
-    full_refresh: bool,
-    source_schema: SourceSchema,
-) -> Iterator[dg.MaterializeResult]:
-    """Materializes the `tables` of one step (see `silver_steps`). Tables derived alike that have folded
-    in the same source versions (normally all) read, derive and evaluate their changes once, as one
-    batch; the batches are built side by side, then reported."""
-    days = run_days(context)
+    spark: SparkSession, run: StepRun, tables: Sequence[SilverTable], source_schema: SourceSchema
+) -> Iterator[Materialized | DaysApplied]:
+    """Materializes the `tables` of one step (see `silver_steps`): the Spark step of its asset. Tables
+    derived alike that have folded in the same source versions (normally all) read, derive and evaluate
+    their changes once, as one batch; the batches are built side by side, then reported."""
+    storage, days, full_refresh = run.resources["storage"], run.days, run.config.get("full_refresh", False)
     if days and full_refresh:
         raise dg.Failure(
             f"{', '.join(_name(t) for t in tables)}: a run over days rebuilds them from Bronze "
@@ -234,7 +230,7 @@ def materialize_silver(
             if write.exception():
                 failures.append((table, batch.result().evaluation, write.exception()))
             else:
-                yield _report(context, storage, table, batch.result(), days, *write.result())
+                yield from _report(run, storage, table, batch.result(), days, *write.result())
     for table, evaluation, failure in failures:
         # The event log shows the failed write too, with the rows it held back and why.
         append_event(
@@ -242,7 +238,7 @@ def materialize_silver(
             TableEvent.from_evaluation(
                 evaluation,
                 table=_name(table),
-                run_id=context.run.run_id,
+                run_id=run.run_id,
                 delta_version=None,
                 started_at=started,
                 finished_at=datetime.now(UTC),
@@ -250,7 +246,7 @@ def materialize_silver(
             ),
         )
         if len(tables) > 1:  # which of the step's tables failed: the others are written
-            context.log.error(f"{_name(table)}: not written: {failure}")
+            run.log.error(f"{_name(table)}: not written: {failure}")
     if failures:
         raise failures[0][2]
 
@@ -351,35 +347,36 @@ def _write(
 
 
 def _report(
-    context: dg.AssetExecutionContext,
+    run: StepRun,
     storage: LakehouseStorage,
     table: SilverTable,
     batch: _Batch,
     days: tuple[date, date] | None,
     stats: MergeStats | RewriteStats | None,
     finished: datetime,
-) -> dg.MaterializeResult:
-    """The event-log row and the materialization of one table's write of `batch`."""
+) -> Iterator[Materialized | DaysApplied]:
+    """The event-log row and the materialization of one table's write of `batch` (after the days it
+    applied: a check reads them from the table's newest materialization)."""
     evaluation, increments = batch.evaluation, batch.increments
     target = storage.table_uri(table.key)
     applied_days = None if days else _days_applied(table, stats)
     if applied_days:
-        _report_days_applied(context, table, applied_days)
+        yield _days_in_partitions(table, applied_days)
     append_event(
         event_log_uri(storage),
         TableEvent.from_evaluation(
             evaluation,
             table=_name(table),
-            run_id=context.run.run_id,
+            run_id=run.run_id,
             delta_version=stats.version if stats else None,
             started_at=batch.started,
             finished_at=finished,
         ),
     )
     sources = {f"source/{name}": _describe_read(inc) for name, inc in increments.items()}
-    return dg.MaterializeResult(
-        asset_key=table.key,
-        metadata={
+    yield Materialized(
+        table.key,
+        {
             **delta_table_metadata(target, table_name=_name(table)),
             "dagster/column_schema": column_schema(table.contract),
             **evaluation.metadata(),
@@ -416,20 +413,13 @@ def _days_applied(table: SilverTable, stats: MergeStats | None) -> list[str] | N
     return days_applied(day for (day,) in stats.batch_partitions) if stats else []
 
 
-def _report_days_applied(context: dg.AssetExecutionContext, table: SilverTable, days: list[str]) -> None:
-    """An unpartitioned run of a day-partitioned table also records a materialization of every day its
-    new rows fall on, so the days' status in the catalog, and the automation of tables downstream, see them."""
+def _days_in_partitions(table: SilverTable, days: list[str | None]) -> DaysApplied:
+    """The days an unpartitioned run applied rows to that are days of the table's partitions (rows before
+    the first day are in the table all the same), each to be recorded as a materialization of that day."""
     day_keys = set(table.partitions_def.get_partition_keys())
-    for day in filter(None, days):
-        if day in day_keys:  # days outside the partitions (before the first day) are in the table all the same
-            # The column schema too: Dagster's schema-change check compares the newest two materializations.
-            context.log_event(
-                dg.AssetMaterialization(
-                    asset_key=table.key,
-                    partition=day,
-                    metadata={"applied_by": "incremental run", "dagster/column_schema": column_schema(table.contract)},
-                )
-            )
+    # The column schema too: Dagster's schema-change check compares the newest two materializations.
+    metadata = {"applied_by": "incremental run", "dagster/column_schema": column_schema(table.contract)}
+    return DaysApplied(table.key, [day for day in days if day in day_keys], metadata)
 
 
 def _change_spec(table: SilverTable) -> ChangeSpec:

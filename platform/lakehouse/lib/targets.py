@@ -16,6 +16,8 @@ import dagster as dg
 from dagster_pyspark import LazyPySparkResource
 
 import lakehouse
+from lakehouse.lib.compute.in_process import InProcessCompute
+from lakehouse.lib.compute.spark_submit import LocalClusterCompute
 from lakehouse.lib.fx_rates_api import URL_ENV as FX_API_URL_ENV
 from lakehouse.lib.fx_rates_api import FxRatesApi
 from lakehouse.lib.kafka.cluster import BOOTSTRAP_ENV, KafkaCluster, local_broker
@@ -39,12 +41,14 @@ def local_state_dir() -> Path:
 
 
 def local_resources() -> dict[str, Any]:
+    """Everything on this machine: Spark in the run's process, Delta below LAKEHOUSE_ROOT (default: the state dir)."""
     state = local_state_dir()
     root_uri = os.environ.get("LAKEHOUSE_ROOT") or (state / "data").as_uri()
     spark = LazyPySparkResource(spark_config=local_spark_config(state / "spark"))
     storage = LakehouseStorage(root_uri=root_uri)
     return {
         "spark": spark,
+        "compute": InProcessCompute(spark=spark),
         "storage": storage,
         "fx_api": FxRatesApi(base_url=os.environ.get(FX_API_URL_ENV)),
         "kafka": local_kafka_cluster(state),
@@ -87,7 +91,20 @@ def local_pii_salt(state: Path) -> str:
     return path.read_text().strip()
 
 
-TARGETS: dict[str, Callable[[], dict[str, Any]]] = {"local": local_resources}
+def local_cluster_resources() -> dict[str, Any]:
+    """The local target with every Spark step submitted to the local standalone cluster (`lakehouse
+    cluster start`) as an application of its own: driver and executors outside the Dagster process."""
+    state = local_state_dir()
+    conf = {key: value for key, value in local_spark_config(state / "spark").items() if key != "spark.master"}
+    compute = LocalClusterCompute(
+        cluster_home=str(local_spark_cluster().home),
+        spark_conf={**conf, "spark.driver.memory": "2g", "spark.executor.memory": "2g"},
+        package_dir=str(state / "packages"),
+    )
+    return {**local_resources(), "compute": compute}
+
+
+TARGETS: dict[str, Callable[[], dict[str, Any]]] = {"local": local_resources, "local-cluster": local_cluster_resources}
 
 
 def current_target() -> str:

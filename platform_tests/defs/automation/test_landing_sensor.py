@@ -14,6 +14,7 @@ from lakehouse.defs.automation.landing_sensor import landing_zone_new_files
 from lakehouse.defs.automation.triggers import TRIGGER_TAG
 from lakehouse.defs.bronze.feeds import FILE_FEEDS
 from lakehouse.defs.bronze.file_feeds import bronze_file_feed_asset
+from lakehouse.lib.compute.in_process import InProcessCompute
 from lakehouse.lib.storage import LakehouseStorage
 
 CLICKS = dg.AssetKey(["bronze", "web_clickstream"])
@@ -104,7 +105,8 @@ def test_after_a_bronze_run_its_files_are_known_to_the_sensor(spark_resource, st
     land(lake_root, "web/clickstream", "clicks_3.json.gz", text=gzip.compress(b'{"event_id": "e3"}\n'))
     [feed] = [f for f in FILE_FEEDS if f.name == "web_clickstream"]
     assert dg.materialize(
-        [bronze_file_feed_asset(feed)], resources={"spark": spark_resource, "storage": storage}
+        [bronze_file_feed_asset(feed)],
+        resources={"spark": spark_resource, "compute": InProcessCompute(spark=spark_resource), "storage": storage},
     ).success
     with dg.instance_for_test() as instance:
         assert "already ingested" in tick(storage, instance).skip_reason.skip_message

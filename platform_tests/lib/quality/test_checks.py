@@ -9,6 +9,7 @@ from dagster_pyspark import LazyPySparkResource
 from delta.tables import DeltaTable
 from pyspark.sql import functions as F
 
+from lakehouse.lib.compute.in_process import InProcessCompute
 from lakehouse.lib.delta_metadata import delta_table_metadata
 from lakehouse.lib.quality.checks import contract_checks, freshness_check, referential_integrity_check
 from lakehouse.lib.storage import LakehouseStorage
@@ -70,7 +71,7 @@ def order_totals(spark: LazyPySparkResource, storage: LakehouseStorage) -> None:
 def run(definitions, spark_resource, storage, variant):
     return dg.materialize(
         definitions,
-        resources={"spark": spark_resource, "storage": storage},
+        resources={"spark": spark_resource, "compute": InProcessCompute(spark=spark_resource), "storage": storage},
         raise_on_error=False,
         run_config=dg.RunConfig({"silver__orders": OrderRows(variant=variant)}),
     )
@@ -155,7 +156,7 @@ def test_the_contract_holds_for_live_rows_and_leaves_tombstones_as_received(spar
     def contract_passed(live_price: float) -> bool:
         result = dg.materialize(
             [products, *contract_checks(PRODUCTS, Product)],
-            resources={"spark": spark_resource, "storage": storage},
+            resources={"spark": spark_resource, "compute": InProcessCompute(spark=spark_resource), "storage": storage},
             raise_on_error=False,
             run_config=dg.RunConfig({"silver__products": ProductRows(live_price=live_price)}),
         )

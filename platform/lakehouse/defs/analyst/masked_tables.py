@@ -4,13 +4,17 @@ Tagging a column as PII in the contract is all it takes for it to be hashed here
 the copy from Silver's live rows, on the Gold cadence (README, "PII").
 """
 
+from collections.abc import Iterator
+
 import dagster as dg
-from dagster_pyspark import LazyPySparkResource
+from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from lakehouse.defs.silver.tables import SILVER_TABLES
 from lakehouse.lib.automation import gold_automation
 from lakehouse.lib.cdc_merge import IS_DELETED
+from lakehouse.lib.compute.resource import SparkCompute
+from lakehouse.lib.compute.step import Checked, Materialized, StepRun, spark_step
 from lakehouse.lib.delta_metadata import delta_table_metadata
 from lakehouse.lib.layers import ANALYST, analyst_key, table_name
 from lakehouse.lib.quality.contracts import contract_owner, pii_columns
@@ -31,6 +35,18 @@ def masked_key(table: SilverTable) -> dg.AssetKey:
 def masked_asset(table: SilverTable) -> dg.AssetsDefinition:
     pii = pii_columns(table.contract)
 
+    def rewrite(spark: SparkSession, run: StepRun) -> Iterator[Materialized]:
+        storage = run.resources["storage"]
+        rows = spark.read.format("delta").load(storage.table_uri(table.key))
+        if IS_DELETED in rows.columns:
+            rows = rows.where(~F.col(IS_DELETED)).drop(IS_DELETED)
+        uri = storage.table_uri(masked_key(table))
+        masked = run.resources["pii"].mask(rows.drop(*BOOKKEEPING), table.contract)
+        masked.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(uri)
+        yield Materialized(masked_key(table), delta_table_metadata(uri, table_name=table_name(masked_key(table))))
+
+    step = spark_step(f"analyst/{table.name}", rewrite)
+
     @dg.asset(
         key=masked_key(table),
         deps=[table.key],
@@ -41,15 +57,8 @@ def masked_asset(table: SilverTable) -> dg.AssetsDefinition:
         tags={"layer": ANALYST, "pii": "masked"},
         automation_condition=gold_automation(),
     )
-    def _masked(spark: LazyPySparkResource, storage: LakehouseStorage, pii: PiiMasking) -> dg.MaterializeResult:
-        session = spark.spark_session
-        rows = session.read.format("delta").load(storage.table_uri(table.key))
-        if IS_DELETED in rows.columns:
-            rows = rows.where(~F.col(IS_DELETED)).drop(IS_DELETED)
-        uri = storage.table_uri(masked_key(table))
-        masked = pii.mask(rows.drop(*BOOKKEEPING), table.contract)
-        masked.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(uri)
-        return dg.MaterializeResult(metadata=delta_table_metadata(uri, table_name=table_name(analyst_key(table.name))))
+    def _masked(context: dg.AssetExecutionContext, compute: SparkCompute, storage: LakehouseStorage, pii: PiiMasking):
+        yield from compute.run(context, step, storage=storage, pii=pii)
 
     return _masked
 
@@ -57,23 +66,36 @@ def masked_asset(table: SilverTable) -> dg.AssetsDefinition:
 def masked_check(table: SilverTable) -> dg.AssetChecksDefinition:
     columns = list(pii_columns(table.contract))
 
+    def count_unmasked(spark: SparkSession, run: StepRun) -> Iterator[Checked]:
+        rows = spark.read.format("delta").load(run.resources["storage"].table_uri(masked_key(table)))
+        # One pass for all columns; a NULL is no value, so not an unmasked one.
+        unmasked = rows.agg(*[F.count_if(~F.col(c).rlike(HASHED)).alias(c) for c in columns]).first().asDict()
+        yield Checked(masked_key(table), "pii_masked", passed=not any(unmasked.values()),
+                      metadata={"unmasked_values": unmasked})  # fmt: skip
+
+    step = spark_step(f"check/{masked_key(table).to_user_string()}/pii_masked", count_unmasked)
+
     @dg.asset_check(
         asset=masked_key(table),
         name="pii_masked",
         blocking=True,
         description=f"Every value of {', '.join(columns)} is a salted hash",
     )
-    def pii_masked(spark: LazyPySparkResource, storage: LakehouseStorage) -> dg.AssetCheckResult:
-        rows = spark.spark_session.read.format("delta").load(storage.table_uri(masked_key(table)))
-        # One pass for all columns; a NULL is no value, so not an unmasked one.
-        counts = rows.agg(*[F.count_if(~F.col(c).rlike(HASHED)).alias(c) for c in columns]).first()
-        unmasked = counts.asDict()
-        return dg.AssetCheckResult(passed=not any(unmasked.values()), metadata={"unmasked_values": unmasked})
+    def pii_masked(
+        context: dg.AssetCheckExecutionContext, compute: SparkCompute, storage: LakehouseStorage
+    ) -> dg.AssetCheckResult:
+        [result] = compute.run(context.op_execution_context, step, storage=storage)
+        return result
 
     return pii_masked
 
 
+# Built on import: a remote Spark driver finds the steps by importing this module.
+MASKED_TABLES = [table for table in SILVER_TABLES if pii_columns(table.contract)]
+MASKED_ASSETS = [masked_asset(t) for t in MASKED_TABLES]
+MASKED_CHECKS = [masked_check(t) for t in MASKED_TABLES]
+
+
 @dg.definitions
 def defs() -> dg.Definitions:
-    tables = [table for table in SILVER_TABLES if pii_columns(table.contract)]
-    return dg.Definitions(assets=[masked_asset(t) for t in tables], asset_checks=[masked_check(t) for t in tables])
+    return dg.Definitions(assets=MASKED_ASSETS, asset_checks=MASKED_CHECKS)

@@ -1,12 +1,15 @@
 """One Bronze asset per Kafka topic of the source systems: each run ingests exactly what arrived
 since the last one (Structured Streaming, `availableNow`, a checkpoint per table)."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import dagster as dg
-from dagster_pyspark import LazyPySparkResource
+from pyspark.sql import SparkSession
 
 from lakehouse.lib import step_order
+from lakehouse.lib.compute.resource import SparkCompute
+from lakehouse.lib.compute.step import Materialized, SparkStep, StepRun, spark_step
 from lakehouse.lib.delta_metadata import delta_table_metadata
 from lakehouse.lib.ingest.kafka_stream import ingest_kafka_topic
 from lakehouse.lib.kafka.admin import KafkaUnavailable, cluster_metadata
@@ -52,7 +55,31 @@ class KafkaIngestConfig(dg.Config):
     max_offsets_per_trigger: int | None = None  # split a large backlog into commits of at most this many records
 
 
+def ingestion_step(feed: KafkaFeed) -> SparkStep:
+    key = bronze_key(feed.table)
+
+    def ingest(spark: SparkSession, run: StepRun) -> Iterator[Materialized]:
+        storage = run.resources["storage"]
+        table_uri = storage.table_uri(key)
+        report = ingest_kafka_topic(
+            spark,
+            bootstrap_servers=run.config["bootstrap_servers"],
+            topic=feed.topic,
+            table_uri=table_uri,
+            checkpoint_uri=storage.system_uri("checkpoints", *key.path),
+            batch_id=run.run_id,
+            max_offsets_per_trigger=run.config["max_offsets_per_trigger"],
+        )
+        run.log.info(f"{feed.topic}: {report.rows} record(s) in {report.micro_batches} commit(s)")
+        table_metadata = delta_table_metadata(table_uri, table_name=table_name(key)) if report.rows else {}
+        yield Materialized(key, {**report.metadata(), **table_metadata})
+
+    return spark_step(f"bronze/{feed.table}", ingest)
+
+
 def bronze_kafka_asset(feed: KafkaFeed) -> dg.AssetsDefinition:
+    step = ingestion_step(feed)
+
     @dg.asset(
         key=bronze_key(feed.table),
         group_name=BRONZE,
@@ -66,7 +93,7 @@ def bronze_kafka_asset(feed: KafkaFeed) -> dg.AssetsDefinition:
     def _bronze(
         context: dg.AssetExecutionContext,
         config: KafkaIngestConfig,
-        spark: LazyPySparkResource,
+        compute: SparkCompute,
         storage: LakehouseStorage,
         kafka: KafkaCluster,
     ):
@@ -89,26 +116,16 @@ def bronze_kafka_asset(feed: KafkaFeed) -> dg.AssetsDefinition:
             context.log.info(f"Topic {feed.topic} does not exist yet: nothing has been published to it.")
             yield dg.MaterializeResult(metadata={"topic": feed.topic, "rows_ingested": 0})
             return
-        session = spark.spark_session
-        table_uri = storage.table_uri(context.asset_key)
-        report = ingest_kafka_topic(
-            session,
-            bootstrap_servers=bootstrap,
-            topic=feed.topic,
-            table_uri=table_uri,
-            checkpoint_uri=storage.system_uri("checkpoints", *context.asset_key.path),
-            batch_id=context.run.run_id,
-            max_offsets_per_trigger=config.max_offsets_per_trigger,
-        )
-        context.log.info(f"{feed.topic}: {report.rows} record(s) in {report.micro_batches} commit(s)")
-        table_metadata = (
-            delta_table_metadata(table_uri, table_name=table_name(context.asset_key)) if report.rows else {}
-        )
-        yield dg.MaterializeResult(metadata={**report.metadata(), **table_metadata})
+        settings = {"bootstrap_servers": bootstrap, "max_offsets_per_trigger": config.max_offsets_per_trigger}
+        yield from compute.run(context, step, settings, storage=storage)
 
     return _bronze
 
 
+# Built on import: a remote Spark driver finds the steps by importing this module.
+KAFKA_ASSETS = [bronze_kafka_asset(feed) for feed in KAFKA_FEEDS]
+
+
 @dg.definitions
 def defs() -> dg.Definitions:
-    return dg.Definitions(assets=[bronze_kafka_asset(feed) for feed in KAFKA_FEEDS])
+    return dg.Definitions(assets=KAFKA_ASSETS)

@@ -8,11 +8,15 @@ maintaining the others), and a Silver run that lost the race is idempotent and a
 again on its next run.
 """
 
+from collections.abc import Iterator
+
 import dagster as dg
-from dagster_pyspark import LazyPySparkResource
 from delta.exceptions import DeltaConcurrentModificationException
 from pydantic import Field
+from pyspark.sql import SparkSession
 
+from lakehouse.lib.compute.resource import SparkCompute
+from lakehouse.lib.compute.step import Reported, StepRun, spark_step
 from lakehouse.lib.maintenance import delta_tables_under, maintain_table, oldest_recorded_versions
 from lakehouse.lib.storage import LakehouseStorage
 
@@ -31,51 +35,53 @@ class MaintenanceConfig(dg.Config):
     )
 
 
-@dg.op(description="OPTIMIZE (compaction) and VACUUM every Delta table below the lake's root.")
-def maintain_delta_tables(
-    context: dg.OpExecutionContext,
-    config: MaintenanceConfig,
-    spark: LazyPySparkResource,
-    storage: LakehouseStorage,
-) -> None:
-    session = spark.spark_session
-    if config.retain_hours < DELTA_DEFAULT_RETENTION_HOURS and session.conf.get(RETENTION_CHECK, "true") == "true":
+def maintain(spark: SparkSession, run: StepRun) -> Iterator[Reported]:
+    retain_hours, root_uri = run.config["retain_hours"], run.resources["storage"].root_uri
+    if retain_hours < DELTA_DEFAULT_RETENTION_HOURS and spark.conf.get(RETENTION_CHECK, "true") == "true":
         raise dg.Failure(
-            f"retain_hours={config.retain_hours:g} is below Delta's safety limit of "
+            f"retain_hours={retain_hours:g} is below Delta's safety limit of "
             f"{DELTA_DEFAULT_RETENTION_HOURS:g} h: set {RETENTION_CHECK}=false in the Spark "
             "configuration if no reader or writer of the lake runs longer than that"
         )
-    tables = delta_tables_under(storage.root_uri)
+    tables = delta_tables_under(root_uri)
     protected = oldest_recorded_versions(tables)
     rows, busy = [], []
     for uri in tables:
         try:
-            done = maintain_table(session, uri, config.retain_hours, protected.get(uri))
+            done = maintain_table(spark, uri, retain_hours, protected.get(uri))
         except DeltaConcurrentModificationException as error:
             busy.append(uri)
-            context.log.warning(f"{uri}: written meanwhile, left for the next run ({type(error).__name__})")
+            run.log.warning(f"{uri}: written meanwhile, left for the next run ({type(error).__name__})")
             continue
         kept = "" if done.protected_version is None else f" (a consumer reads on from v{done.protected_version})"
-        context.log.info(
+        run.log.info(
             f"{uri}: {done.files_compacted} files compacted into {done.files_written}, "
             f"{done.retained_hours:g} h of history kept{kept}"
         )
         rows.append(
-            f"| {uri.removeprefix(storage.root_uri).lstrip('/')} | {done.files_compacted} | "
+            f"| {uri.removeprefix(root_uri).lstrip('/')} | {done.files_compacted} | "
             f"{done.files_written} | {done.retained_hours:g} |"
         )
-    context.add_output_metadata(
-        {
-            "tables": len(tables),
-            "maintained": dg.MetadataValue.md(
-                "\n".join(["| table | files compacted | into | history kept (h) |", "|---|---:|---:|---:|", *rows])
-            ),
-        }
-    )
+    yield Reported({
+        "tables": len(tables),
+        "maintained": dg.MetadataValue.md(
+            "\n".join(["| table | files compacted | into | history kept (h) |", "|---|---:|---:|---:|", *rows])
+        ),
+    })  # fmt: skip
     if busy:
         raise dg.Failure(
             f"{len(busy)} table(s) were written during maintenance and are left for the next run: " + ", ".join(busy)
         )
+
+
+MAINTAIN = spark_step("maintenance/delta_tables", maintain)
+
+
+@dg.op(description="OPTIMIZE (compaction) and VACUUM every Delta table below the lake's root.")
+def maintain_delta_tables(
+    context: dg.OpExecutionContext, config: MaintenanceConfig, compute: SparkCompute, storage: LakehouseStorage
+):
+    yield from compute.run(context, MAINTAIN, {"retain_hours": config.retain_hours}, storage=storage)
 
 
 @dg.job(description="Compacts every Delta table of the lake and deletes the files no kept version needs.")

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import dagster as dg
-from dagster_pyspark import LazyPySparkResource
+from pyspark.sql import SparkSession
 from pyspark.sql.types import StructType
 
 from lakehouse.defs.bronze import kafka_topics as topics
@@ -13,6 +13,8 @@ from lakehouse.defs.silver import contracts as c
 from lakehouse.defs.silver.stream_sources import KAFKA_BRONZE_KEYS, kafka_bronze
 from lakehouse.lib import step_order
 from lakehouse.lib.automation import STREAMED_FRESHNESS, silver_automation
+from lakehouse.lib.compute.resource import SparkCompute
+from lakehouse.lib.compute.step import DaysApplied, Materialized, StepRun, spark_step
 from lakehouse.lib.layers import SILVER, bronze_key, silver_key
 from lakehouse.lib.partitions import DAY_PARTITIONED_TAG, daily_event_partitions
 from lakehouse.lib.quality.checks import contract_checks, freshness_check, referential_integrity_check
@@ -240,6 +242,12 @@ def silver_step(step: str, tables: tuple[SilverTable, ...]) -> dg.AssetsDefiniti
     """One step for the tables of a step (lakehouse.lib.silver.silver_steps); each can run alone."""
     first = tables[0]
 
+    def materialize(spark: SparkSession, run: StepRun) -> Iterator[Materialized | DaysApplied]:
+        selected = [t for t in tables if t.key in run.asset_keys]
+        yield from materialize_silver(spark, run, selected, source_schema)
+
+    spark_work = spark_step(step_name(step), materialize)
+
     @dg.multi_asset(
         name=step_name(step),
         specs=[silver_spec(table) for table in tables],
@@ -249,32 +257,29 @@ def silver_step(step: str, tables: tuple[SilverTable, ...]) -> dg.AssetsDefiniti
         op_tags=step_order.SERVING_TABLE,
     )
     def _silver(
-        context: dg.AssetExecutionContext, config: SilverConfig, spark: LazyPySparkResource, storage: LakehouseStorage
+        context: dg.AssetExecutionContext, config: SilverConfig, compute: SparkCompute, storage: LakehouseStorage
     ) -> Iterator[dg.MaterializeResult]:
-        session = spark.spark_session
-        selected = [t for t in tables if t.key in context.selected_asset_keys]
-        yield from materialize_silver(context, session, storage, selected, config.full_refresh, source_schema)
+        yield from compute.run(context, spark_work, config.model_dump(), storage=storage)
 
     return _silver
 
 
-@dg.definitions
-def defs() -> dg.Definitions:
-    checks = [
-        check
-        for table in SILVER_TABLES
-        for check in contract_checks(table.key, table.contract, day_column=table.day_column)
-    ]
+# Built on import: a remote Spark driver finds the steps (the tables' and their checks') by importing this module.
+SILVER_ASSETS = [silver_step(step, tables) for step, tables in SILVER_STEPS.items()]
+SILVER_CHECKS = [
+    check
+    for table in SILVER_TABLES
+    for check in contract_checks(table.key, table.contract, day_column=table.day_column)
+] + [
     # Orphans are reported, not blocking: a source that lost a file leaves lines without their
     # order, and Gold should still see every order it has.
-    checks += [
-        referential_integrity_check(silver_key("order_lines"), silver_key("orders"), ["order_id"]),
-        referential_integrity_check(silver_key("orders"), silver_key("customers"), ["customer_id"]),
-        referential_integrity_check(silver_key("clickstream_sessions"), silver_key("customers"), ["customer_id"]),
-        *[
-            freshness_check(silver_key(name), timedelta(days=1))
-            for name in ("customers", "orders", "clickstream_events")
-        ],
-    ]
-    steps = [silver_step(step, tables) for step, tables in SILVER_STEPS.items()]
-    return dg.Definitions(assets=steps, asset_checks=checks)
+    referential_integrity_check(silver_key("order_lines"), silver_key("orders"), ["order_id"]),
+    referential_integrity_check(silver_key("orders"), silver_key("customers"), ["customer_id"]),
+    referential_integrity_check(silver_key("clickstream_sessions"), silver_key("customers"), ["customer_id"]),
+    *[freshness_check(silver_key(name), timedelta(days=1)) for name in ("customers", "orders", "clickstream_events")],
+]
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(assets=SILVER_ASSETS, asset_checks=SILVER_CHECKS)

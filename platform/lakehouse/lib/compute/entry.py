@@ -10,14 +10,13 @@ import traceback
 from collections.abc import Mapping
 from typing import Any
 
-import dagster as dg
 from dagster_pipes import PipesContext, open_dagster_pipes
 from pyspark.sql import SparkSession
 
-from lakehouse.lib.compute.events import DAYS_APPLIED_MESSAGE, pipes_metadata
+from lakehouse.lib.compute.events import custom_message, pipes_metadata
 from lakehouse.lib.compute.pipes_process import ERROR_MESSAGE, STARTED_MESSAGE
 from lakehouse.lib.compute.resources import rebuild_resources
-from lakehouse.lib.compute.step import Checked, DaysApplied, Materialized, StepResult, registered_step, step_run
+from lakehouse.lib.compute.step import Checked, Materialized, StepResult, registered_step, step_run
 
 
 def main() -> None:
@@ -55,12 +54,8 @@ def _report(pipes: PipesContext, result: StepResult) -> None:
             metadata=pipes_metadata(described),
             asset_key=result.asset_key.to_user_string(),
         )
-    elif isinstance(result, DaysApplied):
-        pipes.report_custom_message({
-            # Dagster's own serialisation: days are no Pipes materialization, so their metadata travels as is.
-            DAYS_APPLIED_MESSAGE: {"asset_key": result.asset_key.to_user_string(), "days": list(result.days),
-                                   "metadata": dg.serialize_value(dict(result.metadata))},
-        })  # fmt: skip
+    else:
+        pipes.report_custom_message(custom_message(result))
 
 
 def _error(exc: BaseException) -> Mapping[str, Any]:

@@ -9,14 +9,16 @@ from typing import Any
 
 import dagster as dg
 
-from lakehouse.lib.compute.step import Checked, DaysApplied, Materialized, StepResult
+from lakehouse.lib.compute.step import Checked, DaysApplied, Materialized, Reported, StepResult
 
-DAYS_APPLIED_MESSAGE = "days_applied"
+# What a step's results become in Dagster: an asset's materializations and check results, an op's output.
+StepEvent = dg.MaterializeResult | dg.AssetCheckResult | dg.Output
+
+# The results Pipes has no message for travel as custom messages, in Dagster's own serialisation.
+DAYS_APPLIED_MESSAGE, REPORTED_MESSAGE = "days_applied", "reported"
 
 
-def dagster_events(
-    context: dg.AssetExecutionContext, results: Iterable[StepResult]
-) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+def dagster_events(context: dg.AssetExecutionContext, results: Iterable[StepResult]) -> Iterator[StepEvent]:
     for result in results:
         if isinstance(result, Materialized):
             yield dg.MaterializeResult(asset_key=result.asset_key, metadata=dict(result.metadata))
@@ -29,6 +31,8 @@ def dagster_events(
                 metadata=dict(result.metadata),
                 description=result.description,
             )
+        elif isinstance(result, Reported):
+            yield dg.Output(None, metadata=dict(result.metadata))
         else:
             log_days_applied(context, result)
 
@@ -36,6 +40,25 @@ def dagster_events(
 def log_days_applied(context: dg.AssetExecutionContext, result: DaysApplied) -> None:
     for day in result.days:
         context.log_event(dg.AssetMaterialization(asset_key=result.asset_key, partition=day, metadata=result.metadata))
+
+
+def custom_message(result: DaysApplied | Reported) -> dict[str, Any]:
+    if isinstance(result, Reported):
+        return {REPORTED_MESSAGE: dg.serialize_value(dict(result.metadata))}
+    days = {"asset_key": result.asset_key.to_user_string(), "days": list(result.days),
+            "metadata": dg.serialize_value(dict(result.metadata))}  # fmt: skip
+    return {DAYS_APPLIED_MESSAGE: days}
+
+
+def custom_results(messages: Iterable[Mapping[str, Any]]) -> Iterator[DaysApplied | Reported]:
+    """The results a remote step sent as custom messages (`custom_message`), in their order."""
+    for message in messages:
+        if REPORTED_MESSAGE in message:
+            yield Reported(dg.deserialize_value(message[REPORTED_MESSAGE]))
+        elif DAYS_APPLIED_MESSAGE in message:
+            days = message[DAYS_APPLIED_MESSAGE]
+            yield DaysApplied(dg.AssetKey.from_user_string(days["asset_key"]), days["days"],
+                              dg.deserialize_value(days["metadata"]))  # fmt: skip
 
 
 def pipes_metadata(metadata: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

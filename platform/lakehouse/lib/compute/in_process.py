@@ -6,7 +6,7 @@ from typing import Any
 import dagster as dg
 from dagster_pyspark import LazyPySparkResource
 
-from lakehouse.lib.compute.events import dagster_events
+from lakehouse.lib.compute.events import StepEvent, dagster_events
 from lakehouse.lib.compute.resource import SparkCompute
 from lakehouse.lib.compute.step import SparkStep, step_run, step_run_fields
 
@@ -18,6 +18,6 @@ class InProcessCompute(SparkCompute):
 
     def run(
         self, context: dg.AssetExecutionContext, step: SparkStep, config: Mapping[str, Any] | None = None, **resources
-    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    ) -> Iterator[StepEvent]:
         run = step_run(step_run_fields(context, config or {}), context.log, resources)
         yield from dagster_events(context, step.run(self.spark.spark_session, run))

@@ -6,11 +6,12 @@ from typing import Any
 
 import dagster as dg
 
+from lakehouse.lib.compute.events import StepEvent
 from lakehouse.lib.compute.step import SparkStep
 
 
 class SparkCompute(dg.ConfigurableResource):
     def run(
         self, context: dg.AssetExecutionContext, step: SparkStep, config: Mapping[str, Any] | None = None, **resources
-    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    ) -> Iterator[StepEvent]:
         raise NotImplementedError

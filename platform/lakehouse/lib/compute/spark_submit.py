@@ -13,12 +13,13 @@ import dagster as dg
 import pyspark
 
 from lakehouse.lib.compute import entry
-from lakehouse.lib.compute.events import DAYS_APPLIED_MESSAGE, dagster_events
+from lakehouse.lib.compute.events import StepEvent, custom_results, dagster_events
 from lakehouse.lib.compute.package import package_archive
 from lakehouse.lib.compute.pipes_process import run_pipes_process
 from lakehouse.lib.compute.resource import SparkCompute
 from lakehouse.lib.compute.resources import resource_settings
-from lakehouse.lib.compute.step import DaysApplied, SparkStep, step_run_fields
+from lakehouse.lib.compute.step import SparkStep, step_run_fields
+from lakehouse.lib.spark.cluster import LocalSparkCluster
 
 SPARK_SUBMIT = Path(pyspark.__file__).parent / "bin" / "spark-submit"
 
@@ -36,7 +37,7 @@ class SparkSubmitCompute(SparkCompute):
 
     def run(
         self, context: dg.AssetExecutionContext, step: SparkStep, config: Mapping[str, Any] | None = None, **resources
-    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    ) -> Iterator[StepEvent]:
         settings, secrets = resource_settings(resources)
         extras = {"step": step.name, "module": step.module, "run": step_run_fields(context, config or {}),
                   "resources": settings}  # fmt: skip
@@ -46,15 +47,13 @@ class SparkSubmitCompute(SparkCompute):
             if remote.launch_s is not None
             else f"{step.name}: done in {remote.total_s:.1f} s"
         )
+        # The days first: a check reads the days a run applied from the table's newest materialization.
+        yield from dagster_events(context, custom_results(remote.messages))
         launch = {"compute/launch_seconds": round(remote.launch_s or 0, 1), "compute/seconds": round(remote.total_s, 1)}
         for result in remote.results:
-            yield (
-                result._replace(metadata={**result.metadata, **launch})
-                if isinstance(result, dg.MaterializeResult)
-                else result
-            )
-        yield from dagster_events(context, [_days_applied(m[DAYS_APPLIED_MESSAGE]) for m in remote.messages
-                                            if DAYS_APPLIED_MESSAGE in m])  # fmt: skip
+            if isinstance(result, dg.MaterializeResult):
+                result = result._replace(metadata={**result.metadata, **launch})
+            yield result
 
     def _command(self, step: SparkStep) -> list[str]:
         conf = [arg for key, value in self.spark_conf.items() for arg in ("--conf", f"{key}={value}")]
@@ -67,7 +66,17 @@ class SparkSubmitCompute(SparkCompute):
         return {"PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable, **secrets}
 
 
-def _days_applied(message: Mapping[str, Any]) -> DaysApplied:
-    return DaysApplied(
-        dg.AssetKey.from_user_string(message["asset_key"]), message["days"], dg.deserialize_value(message["metadata"])
-    )
+class LocalClusterCompute(SparkSubmitCompute):
+    """Submits each step to the local standalone cluster whose state is in `cluster_home`, wherever its
+    master listens now."""
+
+    cluster_home: str
+    master: str = ""  # where the cluster's master listens now, found from cluster_home
+
+    def master_url(self) -> str:
+        master = LocalSparkCluster(Path(self.cluster_home)).master_url()
+        if master is None:
+            raise dg.Failure(
+                f"No Spark cluster runs from {self.cluster_home}: start it with `lakehouse cluster start`."
+            )
+        return master

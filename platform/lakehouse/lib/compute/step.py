@@ -5,6 +5,7 @@ cluster, EMR, Databricks); only how its results reach Dagster differs (lakehouse
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -61,7 +62,14 @@ class DaysApplied:
     metadata: Mapping[str, Any]
 
 
-StepResult = Materialized | Checked | DaysApplied
+@dataclass(frozen=True)
+class Reported:
+    """What a step that makes no asset (an op's, such as lake maintenance) reports: its output's metadata."""
+
+    metadata: Mapping[str, Any]
+
+
+StepResult = Materialized | Checked | DaysApplied | Reported
 
 
 @dataclass(frozen=True)
@@ -78,12 +86,20 @@ _REGISTRY: dict[str, SparkStep] = {}
 
 
 def spark_step(name: str, run: Callable[[SparkSession, StepRun], Iterator[StepResult]]) -> SparkStep:
-    """Registers `run` as the step `name` (`run`'s module is where a remote driver finds it)."""
-    step = SparkStep(name, run, run.__module__)
-    if _REGISTRY.get(name, step).module != step.module:
-        raise ValueError(f"two modules define the Spark step {name!r}")
-    _REGISTRY[name] = step
+    """Registers `run` as the step `name`. A remote driver finds it by importing the module that made it:
+    the asset definitions module whose import called this (directly or through a factory), so steps are
+    made when their module is imported, not inside a `defs()` function."""
+    step = _REGISTRY[name] = SparkStep(name, run, _defining_module())
     return step
+
+
+def _defining_module() -> str:
+    """The nearest caller in `lakehouse.defs`, else the immediate caller (a test's own steps, say)."""
+    caller = sys._getframe(2)
+    frame = caller
+    while frame is not None and not frame.f_globals.get("__name__", "").startswith("lakehouse.defs."):
+        frame = frame.f_back
+    return (frame or caller).f_globals["__name__"]
 
 
 def registered_step(name: str, module: str) -> SparkStep:

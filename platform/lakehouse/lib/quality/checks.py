@@ -13,24 +13,28 @@ received, so it is left out of `contract` but still counts for `unique_key`.
 On a day-partitioned table, a run over some days checks the rows of those days only, and an
 unpartitioned run the rows of the days it applied changes to (a check run on its own, the whole table).
 
-A blocking check that fails stops downstream assets of the same run. The checks need a
-`LazyPySparkResource` named `spark` and a `LakehouseStorage` named `storage`.
+A blocking check that fails stops downstream assets of the same run. The Spark work of `contract` and
+`unique_key` is a Spark step run by the `compute` resource (in the run's process or as a Spark
+application); they need a `SparkCompute` named `compute` and a `LakehouseStorage` named `storage`.
 """
 
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 
 import dagster as dg
+import duckdb
 import pandas as pd
 import pandera.pyspark as pa
-from dagster_pyspark import LazyPySparkResource
-from pyspark.sql import Column, DataFrame
+from deltalake import DeltaTable
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from lakehouse.lib import step_order
 from lakehouse.lib.cdc_merge import IS_DELETED
+from lakehouse.lib.compute.resource import SparkCompute
+from lakehouse.lib.compute.step import Checked, SparkStep, StepRun, spark_step
 from lakehouse.lib.partitions import (
     DAYS_APPLIED,
     days_predicate,
@@ -87,14 +91,20 @@ def referential_integrity_check(
         op_tags=step_order.DEFERRED,
         description=f"({', '.join(columns)}) references {parent_name} ({', '.join(parent_columns)})",
     )
-    def references(spark: LazyPySparkResource, storage: LakehouseStorage) -> dg.AssetCheckResult:
-        child = _read(spark, table_uri_fn(storage, child_key))
-        parent = _read(spark, table_uri_fn(storage, parent_key)).select(
-            [F.col(p).alias(c) for c, p in zip(columns, parent_columns)]
-        )
-        orphans = child.dropna(subset=list(columns)).join(parent, on=list(columns), how="left_anti")
-        orphan_rows = orphans.count()
-        examples = _rows(orphans.select(*columns).distinct().limit(MAX_EXAMPLES)) if orphan_rows else []
+    def references(storage: LakehouseStorage) -> dg.AssetCheckResult:
+        # DuckDB over the tables' Arrow datasets (delta-rs): a key anti-join needs no Spark application.
+        child = DeltaTable(table_uri_fn(storage, child_key)).to_pyarrow_dataset()
+        parent = DeltaTable(table_uri_fn(storage, parent_key)).to_pyarrow_dataset()
+        keys = ", ".join(f'"{c}"' for c in columns)
+        known = ", ".join(f'"{p}" AS "{c}"' for c, p in zip(columns, parent_columns))
+        referenced = " AND ".join(f'"{c}" IS NOT NULL' for c in columns)
+        with duckdb.connect() as db:
+            db.register("child", child)
+            db.register("parent", parent)
+            db.execute(f"CREATE TEMP VIEW orphans AS SELECT {keys} FROM child "
+                       f"ANTI JOIN (SELECT {known} FROM parent) USING ({keys}) WHERE {referenced}")  # fmt: skip
+            orphan_rows = db.sql("SELECT count(*) FROM orphans").fetchall()[0][0]
+            examples = db.sql(f"SELECT DISTINCT * FROM orphans LIMIT {MAX_EXAMPLES}").to_arrow_table().to_pylist()
         return dg.AssetCheckResult(
             passed=orphan_rows == 0,
             severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
@@ -135,19 +145,8 @@ def _validation_check(
     schema.unique = None
     keys = table_keys(model)
 
-    @dg.asset_check(
-        asset=asset_key,
-        name="contract",
-        blocking=True,
-        op_tags=step_order.DEFERRED,
-        description=f"Rows satisfy the {table_name(model)} contract: types, nullability, column checks",
-    )
-    def contract(
-        context: dg.AssetCheckExecutionContext,
-        spark: LazyPySparkResource,
-        storage: LakehouseStorage,
-    ) -> dg.AssetCheckResult:
-        df, checked = _read_checked(context, spark, storage, asset_key, table_uri_fn, day_column)
+    def validate(spark: SparkSession, run: StepRun) -> Iterator[Checked]:
+        df = _checked_rows(spark, table_uri_fn(run.resources["storage"], asset_key), run.config["where"])
         if IS_DELETED in df.columns:
             df = df.where(~F.col(IS_DELETED))
         # pandera's pyspark backend reports errors on the returned frame instead of raising.
@@ -163,12 +162,31 @@ def _validation_check(
             for reasons in by_reason.values()
             for e in reasons
         ]
-        return dg.AssetCheckResult(
+        yield Checked(
+            asset_key,
+            "contract",
             passed=not failures,
-            severity=dg.AssetCheckSeverity.ERROR,
             description="; ".join(f"{f['column']}: {f['check']}" for f in failures) or None,
-            metadata={"failed_checks": len(failures), "failures": dg.MetadataValue.json(failures), **checked},
+            metadata={
+                "failed_checks": len(failures),
+                "failures": dg.MetadataValue.json(failures),
+                **run.config["checked"],
+            },  # fmt: skip
         )
+
+    step = spark_step(f"check/{asset_key.to_user_string()}/contract", validate)
+
+    @dg.asset_check(
+        asset=asset_key,
+        name="contract",
+        blocking=True,
+        op_tags=step_order.DEFERRED,
+        description=f"Rows satisfy the {table_name(model)} contract: types, nullability, column checks",
+    )
+    def contract(
+        context: dg.AssetCheckExecutionContext, compute: SparkCompute, storage: LakehouseStorage
+    ) -> dg.AssetCheckResult:
+        return _run_check(context, compute, step, storage, asset_key, day_column)
 
     return contract
 
@@ -179,6 +197,23 @@ def _unique_key_check(
     table_uri_fn: TableUriFn,
     day_column: str | None,
 ) -> dg.AssetChecksDefinition:
+    def count_duplicates(spark: SparkSession, run: StepRun) -> Iterator[Checked]:
+        df = _checked_rows(spark, table_uri_fn(run.resources["storage"], asset_key), run.config["where"])
+        duplicates = df.groupBy(*keys).count().where("count > 1")
+        examples = _rows(duplicates.limit(MAX_EXAMPLES))
+        yield Checked(
+            asset_key,
+            "unique_key",
+            passed=not examples,
+            metadata={
+                "duplicated_keys": duplicates.count() if examples else 0,
+                "examples": dg.MetadataValue.json(examples),
+                **run.config["checked"],
+            },  # fmt: skip
+        )
+
+    step = spark_step(f"check/{asset_key.to_user_string()}/unique_key", count_duplicates)
+
     # A key's day never changes (lakehouse.lib.partitions), so keys unique within each day are unique.
     @dg.asset_check(
         asset=asset_key,
@@ -188,49 +223,45 @@ def _unique_key_check(
         description=f"One row per ({', '.join(keys)})",
     )
     def unique_key(
-        context: dg.AssetCheckExecutionContext,
-        spark: LazyPySparkResource,
-        storage: LakehouseStorage,
+        context: dg.AssetCheckExecutionContext, compute: SparkCompute, storage: LakehouseStorage
     ) -> dg.AssetCheckResult:
-        df, checked = _read_checked(context, spark, storage, asset_key, table_uri_fn, day_column)
-        duplicates = df.groupBy(*keys).count().where("count > 1")
-        examples = _rows(duplicates.limit(MAX_EXAMPLES))
-        return dg.AssetCheckResult(
-            passed=not examples,
-            severity=dg.AssetCheckSeverity.ERROR,
-            metadata={
-                "duplicated_keys": duplicates.count() if examples else 0,
-                "examples": dg.MetadataValue.json(examples),
-                **checked,
-            },
-        )
+        return _run_check(context, compute, step, storage, asset_key, day_column)
 
     return unique_key
 
 
-def _read(spark: LazyPySparkResource, uri: str) -> DataFrame:
-    return spark.spark_session.read.format("delta").load(uri)
-
-
-def _read_checked(
+def _run_check(
     context: dg.AssetCheckExecutionContext,
-    spark: LazyPySparkResource,
+    compute: SparkCompute,
+    step: SparkStep,
     storage: LakehouseStorage,
     asset_key: dg.AssetKey,
-    table_uri_fn: TableUriFn,
     day_column: str | None,
-) -> tuple[DataFrame, dict[str, str]]:
-    """The rows a check looks at: the whole table, or the days the run wrote; and metadata saying which."""
-    df = _read(spark, table_uri_fn(storage, asset_key))
+) -> dg.AssetCheckResult:
+    where, checked = _checked_days(context, asset_key, day_column)
+    [result] = compute.run(context.op_execution_context, step, {"where": where, "checked": checked}, storage=storage)
+    return result
+
+
+def _checked_rows(spark: SparkSession, uri: str, where: str | None) -> DataFrame:
+    df = spark.read.format("delta").load(uri)
+    return df if where is None else df.where(where)
+
+
+def _checked_days(
+    context: dg.AssetCheckExecutionContext, asset_key: dg.AssetKey, day_column: str | None
+) -> tuple[str | None, dict[str, str]]:
+    """Which rows a check looks at (SQL, None for the whole table: the days the run wrote, on a
+    day-partitioned table), and metadata saying which."""
     if day_column is None:
-        return df, {}
+        return None, {}
     days = run_days(context.op_execution_context)
     if days is not None:
-        return df.where(days_predicate(day_column, days)), {"checked_days": describe_days(days)}
+        return days_predicate(day_column, days), {"checked_days": describe_days(days)}
     applied = _days_applied_in_run(context, asset_key)
     if applied is None:
-        return df, {}
-    return df.where(listed_days_predicate(day_column, applied)), {"checked_days": describe_listed_days(applied)}
+        return None, {}
+    return listed_days_predicate(day_column, applied), {"checked_days": describe_listed_days(applied)}
 
 
 def _days_applied_in_run(context: dg.AssetCheckExecutionContext, asset_key: dg.AssetKey) -> list[str | None] | None:

@@ -5,6 +5,8 @@ count distinct; the salt is a deployment secret (`LAKEHOUSE_PII_SALT`), which ke
 being reversed with a dictionary of known emails or phone numbers.
 """
 
+from typing import ClassVar
+
 import dagster as dg
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
@@ -19,6 +21,8 @@ class PiiMasking(dg.ConfigurableResource):
     configure it with `dg.EnvVar(SALT_ENV)`)."""
 
     salt: str
+    # Sent to a remote Spark driver in its environment, never with the step's settings (lib/compute/resources.py).
+    secret_fields: ClassVar[tuple[str, ...]] = ("salt",)
 
     def mask(self, df: DataFrame, model: Contract) -> DataFrame:
         return mask_pii(df, model, self.salt)

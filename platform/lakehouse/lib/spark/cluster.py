@@ -114,7 +114,7 @@ class LocalSparkCluster:
         )  # fmt: skip
         self._state_file.write_text(json.dumps({"pids": {"master": master.pid, "worker": worker.pid},
                                                 "ports": asdict(ports)}))  # fmt: skip
-        self._wait_for_worker(timeout)
+        self._wait_for_worker((master, worker), timeout)
         return ports.master_url
 
     def stop(self, timeout: float = 30.0) -> bool:
@@ -154,10 +154,12 @@ class LocalSparkCluster:
                 start_new_session=True,
             )
 
-    def _wait_for_worker(self, timeout: float) -> None:
+    def _wait_for_worker(self, daemons: tuple[subprocess.Popen, ...], timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if len(self.pids()) < 2:
+            # Their own exit status, not `pids()`: a daemon's command line reads empty while spark-class execs java.
+            if any(daemon.poll() is not None for daemon in daemons):
+                self.stop()
                 raise ClusterError(f"a Spark daemon exited while starting; see the logs in {self.home}")
             try:
                 if any(w.get("state") == "ALIVE" for w in self.status().get("workers", [])):

@@ -1,0 +1,111 @@
+"""The README's main job on LAKEHOUSE_TARGET=local-cluster: every Spark step an application on a real
+standalone cluster, reporting through Dagster Pipes, gives the tables an in-process run gives from the same
+sources (compared with delta-rs and DuckDB, ignoring only ingestion times, run ids and file locations). A
+backfill of a range of days is one application."""
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+from cli_runs import run_cli
+from deltalake import DeltaTable
+
+from lakehouse.defs.maintenance.table_maintenance import lake_maintenance
+from lakehouse.lib.maintenance import delta_tables_under
+from lakehouse.lib.spark.cluster import LocalSparkCluster
+from lakehouse.lib.targets import PROJECT_ROOT, TARGETS
+from lakehouse.sources.generate import generate_landing
+
+pytestmark = pytest.mark.integration
+SCALE = 1_000
+SETTINGS = {"LAKEHOUSE_PII_SALT": "the same salt for both runs"}
+# What differs between two runs of the same sources: when and by which run, and where the files were.
+VOLATILE = {"_ingested_at", "_batch_id", "_quarantined_at", "recorded_at", "file_modified_at", "modified_at",
+            "run_id", "started_at", "finished_at", "duration_s"}  # fmt: skip
+LOCATIONS = {"_source_file", "source_file", "file_path"}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    homes = {}
+    for target in ("local", "local-cluster"):
+        home = homes[target] = tmp_path_factory.mktemp(target)
+        shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+        generate_landing(home / "data", scale=SCALE)
+    cluster = LocalSparkCluster(homes["local-cluster"] / "spark-cluster", worker_memory="3g")
+    cluster.start()
+    try:
+        outputs = {
+            target: run_cli(home, "materialize", env={**SETTINGS, "LAKEHOUSE_TARGET": target}, timeout=3000)[0]
+            for target, home in homes.items()
+        }
+        applications = [app["name"] for app in cluster.status()["completedapps"]]
+        yield homes, outputs, applications, cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.mark.timeout(3600)
+def test_every_spark_step_of_the_main_job_ran_as_an_application_on_the_cluster(runs):
+    _, outputs, applications, _ = runs
+    assert all("succeeded" in output for output in outputs.values())
+    assert "bronze/web_clickstream" in applications and "silver__customers" in applications
+    assert "check/silver/orders/contract" in applications
+    assert len(applications) > 30
+
+
+def test_the_cluster_run_writes_the_tables_of_an_in_process_run(runs):
+    homes, _, _, _ = runs
+    local, remote = (homes[t] / "data" for t in ("local", "local-cluster"))
+    tables = sorted(uri.removeprefix(local.as_uri()).strip("/") for uri in delta_tables_under(local.as_uri()))
+    assert len(tables) > 30
+    assert sorted(u.removeprefix(remote.as_uri()).strip("/") for u in delta_tables_under(remote.as_uri())) == tables
+    different = [table for table in tables if _contents(local / table) != _contents(remote / table)]
+    assert different == []
+    warehouses = [
+        duckdb.connect(str(homes[t] / "warehouse.duckdb"), read_only=True) for t in ("local", "local-cluster")
+    ]
+    listed = "select table_name from duckdb_tables() where schema_name = 'gold'"
+    marts = [name for (name,) in warehouses[0].sql(listed).fetchall()]
+    assert marts and all(_mart(warehouses[0], m) == _mart(warehouses[1], m) for m in marts)
+
+
+def _contents(path: Path) -> list[str]:
+    if "_system/checkpoints" in str(path) or path.name == "table_events":
+        return []  # stream checkpoints and the event log's times and versions differ by nature
+    table = DeltaTable(str(path)).to_pyarrow_table()
+    kept = [c for c in table.column_names if c not in VOLATILE]
+    rows = table.select(kept).to_pylist()
+    for row in rows:
+        for column in LOCATIONS & row.keys():
+            row[column] = row[column] and row[column].rsplit("/", 1)[-1]
+    return sorted(map(repr, rows))
+
+
+def _mart(db, name: str) -> list[str]:
+    return sorted(map(repr, db.sql(f"select * from gold.{name}").fetchall()))
+
+
+def test_a_backfill_of_days_is_one_application(runs):
+    homes, _, before, cluster = runs
+    home = homes["local-cluster"]
+    output, _ = run_cli(home, "materialize", "--select", "key:silver/clickstream_events",
+                        "--partition-range", "2026-01-05...2026-01-06",
+                        env={**SETTINGS, "LAKEHOUSE_TARGET": "local-cluster"})  # fmt: skip
+    assert "succeeded" in output
+    after = [app["name"] for app in cluster.status()["completedapps"]]
+    assert after.count("silver__clickstream_events") == before.count("silver__clickstream_events") + 1
+
+
+def test_lake_maintenance_runs_as_an_application_on_the_cluster(runs, monkeypatch):
+    homes, _, before, cluster = runs
+    monkeypatch.setenv("LAKEHOUSE_HOME", str(homes["local-cluster"]))
+    resources = TARGETS["local-cluster"]()
+    result = lake_maintenance.execute_in_process(resources=resources)
+    assert result.success
+    [output] = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_OUTPUT]
+    assert output.event_specific_data.metadata["tables"].value == len(delta_tables_under(resources["storage"].root_uri))
+    after = [app["name"] for app in cluster.status()["completedapps"]]
+    assert after.count("maintenance/delta_tables") == before.count("maintenance/delta_tables") + 1
