@@ -44,7 +44,7 @@ def test_masked_customers_hold_live_rows_with_every_pii_column_hashed(spark, spa
 
     definitions = analyst_defs()
     result = dg.materialize(
-        [*definitions.assets, *definitions.asset_checks],
+        definitions.assets,
         selection=[masked_key(CUSTOMERS)],
         resources={
             "spark": spark_resource,

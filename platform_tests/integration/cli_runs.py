@@ -42,5 +42,6 @@ def run_cli(home: Path, *args: str, env: dict[str, str] | None = None, timeout: 
     )
     watcher = JvmWatcher(process)
     output, _ = process.communicate(timeout=timeout)
+    (home / f"{args[0]}.log").write_text(output)  # the whole of it, for a failure's diagnosis
     assert process.returncode == 0, output[-3000:]
     return output, watcher.pids

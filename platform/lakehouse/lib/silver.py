@@ -1,29 +1,9 @@
 """The Silver table pattern: Bronze increments -> change rows -> expectations -> idempotent MERGE.
 
-One materialization of a Silver table:
-  1. reads what its Bronze sources added since the versions recorded on the table (Change Data
-     Feed), or everything on a full refresh;
-  2. turns it into flat change rows with a pure transformation (`SilverTable.changes`);
-  3. evaluates the built-in rules, the contract's rules and the table's expectations in one pass:
-     quarantined rows go to the table's quarantine table, dropped rows are counted, `fail` stops;
-  4. applies the kept changes with Delta MERGE (SCD1 current state, or SCD2 history), ordered by
-     sequence, so re-reading an increment after a crash changes nothing;
-  5. records the source versions read, one event-log row, and the accounting as metadata.
-
-A run over a range of days (partitioned tables) instead reads its sources as far as the incremental
-runs have, keeps the changes of those days and replaces just those partitions, quarantine rows included.
-
-Quarantined rows are written before the MERGE, once per batch of source versions, so a re-run
-after a crash between the two does not quarantine them twice; a run that reads its sources whole
-replaces them. A full refresh forgets the recorded versions before it empties the table, so a
-rebuild that dies half-way leaves the next run, incremental or not, to read all of Bronze again.
-
-Tables derived alike (customers and their history: same sources, transformation and expectations)
-are one step that does 1-3 once and 4-5 per table, their writes side by side; each keeps its own
-quarantine, progress and event-log row. Tables that name the same `step` are built by one step too,
-each derivation side by side with the others: a run executes one step at a time on its one Spark
-session, and a small table's build is mostly fixed work (Delta's log state, planning, code generation,
-commits) with gaps between its Spark jobs, which the others fill.
+A step reads what its Bronze sources added since the versions recorded on its tables (Change Data Feed),
+derives change rows with a pure transformation, quarantines or drops what breaks the rules, and applies
+the rest with Delta MERGE (SCD1 or SCD2); a run over days replaces just those partitions. The README
+("Silver") says how it stays exactly-once through crashes and why some tables share a step.
 """
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence

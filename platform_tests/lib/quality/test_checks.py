@@ -1,4 +1,5 @@
-"""Generated asset checks on materialized Delta tables: blocking contract checks, references, freshness."""
+"""Asset checks on materialized Delta tables: the contract checks of the step that writes a table (blocking),
+references, freshness."""
 
 from datetime import timedelta
 
@@ -10,14 +11,20 @@ from delta.tables import DeltaTable
 from pyspark.sql import functions as F
 
 from lakehouse.lib.compute.in_process import InProcessCompute
+from lakehouse.lib.compute.step import spark_step
 from lakehouse.lib.delta_metadata import delta_table_metadata
-from lakehouse.lib.quality.checks import contract_checks, freshness_check, referential_integrity_check
+from lakehouse.lib.quality.checks import (
+    check_contract,
+    contract_check_specs,
+    freshness_check,
+    referential_integrity_check,
+)
 from lakehouse.lib.storage import LakehouseStorage
 
 
 class Order(pa.DataFrameModel):
     order_id: T.StringType() = pa.Field()
-    customer_id: T.StringType() = pa.Field()
+    customer_id: T.StringType() = pa.Field(nullable=True)  # an order may have no customer (orphans below)
     amount: T.DoubleType() = pa.Field(ge=0)
 
     class Config:
@@ -49,11 +56,26 @@ def write(
     return dg.MaterializeResult(metadata=delta_table_metadata(uri))
 
 
-@dg.asset(key=ORDERS)
-def orders(config: OrderRows, spark: LazyPySparkResource, storage: LakehouseStorage) -> dg.MaterializeResult:
-    return write(
+def contract_step(key: dg.AssetKey, model: type[pa.DataFrameModel]):
+    """The step that checks a table written by a test's asset, as a Silver step checks the tables it writes."""
+
+    def check(spark, run):
+        yield from check_contract(spark, run, run.resources["storage"].table_uri(key), key, model)
+
+    return spark_step(f"test/check/{key.to_user_string()}", check)
+
+
+CHECK_ORDERS = contract_step(ORDERS, Order)
+
+
+@dg.asset(key=ORDERS, check_specs=contract_check_specs(ORDERS, Order))
+def orders(
+    context, config: OrderRows, spark: LazyPySparkResource, compute: InProcessCompute, storage: LakehouseStorage
+):
+    yield write(
         spark, storage, ORDERS, ORDER_ROWS[config.variant], "order_id string, customer_id string, amount double"
     )
+    yield from compute.run(context, CHECK_ORDERS, storage=storage)
 
 
 @dg.asset(key=CUSTOMERS)
@@ -86,7 +108,7 @@ def materialized(result) -> set[dg.AssetKey]:
 
 
 def test_a_clean_table_passes_and_downstream_runs(spark_resource, storage):
-    checks = [*contract_checks(ORDERS, Order), freshness_check(ORDERS, timedelta(hours=1))]
+    checks = [*dg.build_column_schema_change_checks(assets=[ORDERS]), freshness_check(ORDERS, timedelta(hours=1))]
     result = run([orders, order_totals, *checks], spark_resource, storage, "clean")
     assert result.success
     assert {name: e.passed for name, e in evaluations(result).items()} == {
@@ -99,7 +121,7 @@ def test_a_clean_table_passes_and_downstream_runs(spark_resource, storage):
 
 
 def test_a_contract_violation_fails_blocking_checks_and_skips_downstream(spark, spark_resource, storage):
-    result = run([orders, order_totals, *contract_checks(ORDERS, Order)], spark_resource, storage, "violating")
+    result = run([orders, order_totals], spark_resource, storage, "violating")
     assert not result.success
     checks = evaluations(result)
 
@@ -145,17 +167,22 @@ class ProductRows(dg.Config):
     live_price: float
 
 
-@dg.asset(key=PRODUCTS)
-def products(config: ProductRows, spark: LazyPySparkResource, storage: LakehouseStorage) -> dg.MaterializeResult:
+CHECK_PRODUCTS = contract_step(PRODUCTS, Product)
+
+
+@dg.asset(key=PRODUCTS, check_specs=contract_check_specs(PRODUCTS, Product))
+def products(context, config: ProductRows, spark: LazyPySparkResource, compute: InProcessCompute,
+             storage: LakehouseStorage):  # fmt: skip
     # p-2's tombstone carries the source's delete image, whose price breaks the contract.
     rows = [("p-1", config.live_price, False), ("p-2", -3.0, True)]
-    return write(spark, storage, PRODUCTS, rows, "product_id string, price double, is_deleted boolean")
+    yield write(spark, storage, PRODUCTS, rows, "product_id string, price double, is_deleted boolean")
+    yield from compute.run(context, CHECK_PRODUCTS, storage=storage)
 
 
 def test_the_contract_holds_for_live_rows_and_leaves_tombstones_as_received(spark_resource, storage):
     def contract_passed(live_price: float) -> bool:
         result = dg.materialize(
-            [products, *contract_checks(PRODUCTS, Product)],
+            [products],
             resources={"spark": spark_resource, "compute": InProcessCompute(spark=spark_resource), "storage": storage},
             raise_on_error=False,
             run_config=dg.RunConfig({"silver__products": ProductRows(live_price=live_price)}),

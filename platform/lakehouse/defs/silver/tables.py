@@ -1,7 +1,8 @@
 """The Silver tables: what each is built from, its contract, its expectations and its checks."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
+from typing import Any
 
 import dagster as dg
 from pyspark.sql import SparkSession
@@ -13,11 +14,17 @@ from lakehouse.defs.silver import contracts as c
 from lakehouse.defs.silver.stream_sources import KAFKA_BRONZE_KEYS, kafka_bronze
 from lakehouse.lib import step_order
 from lakehouse.lib.automation import STREAMED_FRESHNESS, silver_automation
+from lakehouse.lib.compute.events import StepEvent
 from lakehouse.lib.compute.resource import SparkCompute
-from lakehouse.lib.compute.step import DaysApplied, Materialized, StepRun, spark_step
+from lakehouse.lib.compute.step import Checked, DaysApplied, Materialized, StepRun, spark_step
 from lakehouse.lib.layers import SILVER, bronze_key, silver_key
-from lakehouse.lib.partitions import DAY_PARTITIONED_TAG, daily_event_partitions
-from lakehouse.lib.quality.checks import contract_checks, freshness_check, referential_integrity_check
+from lakehouse.lib.partitions import DAY_PARTITIONED_TAG, DAYS_APPLIED, daily_event_partitions
+from lakehouse.lib.quality.checks import (
+    check_contract,
+    contract_check_specs,
+    freshness_check,
+    referential_integrity_check,
+)
 from lakehouse.lib.quality.contracts import column_schema, contract_owner, spark_schema
 from lakehouse.lib.quality.expectations import Expectation
 from lakehouse.lib.silver import SilverTable, materialize_silver, silver_steps
@@ -242,35 +249,47 @@ def silver_step(step: str, tables: tuple[SilverTable, ...]) -> dg.AssetsDefiniti
     """One step for the tables of a step (lakehouse.lib.silver.silver_steps); each can run alone."""
     first = tables[0]
 
-    def materialize(spark: SparkSession, run: StepRun) -> Iterator[Materialized | DaysApplied]:
+    def materialize(spark: SparkSession, run: StepRun) -> Iterator[Materialized | DaysApplied | Checked]:
         selected = [t for t in tables if t.key in run.asset_keys]
-        yield from materialize_silver(spark, run, selected, source_schema)
+        applied: dict[dg.AssetKey, list[str | None] | None] = {}
+        for result in materialize_silver(spark, run, selected, source_schema) if selected else ():
+            if isinstance(result, Materialized):
+                applied[result.asset_key] = _days_applied(result.metadata)
+            yield result
+        # In the same application: a check run of its own would pay a Spark application's launch again.
+        for table in tables:
+            uri = run.resources["storage"].table_uri(table.key)
+            yield from check_contract(spark, run, uri, table.key, table.contract, table.day_column,
+                                      applied.get(table.key))  # fmt: skip
 
     spark_work = spark_step(step_name(step), materialize)
 
     @dg.multi_asset(
         name=step_name(step),
         specs=[silver_spec(table) for table in tables],
-        can_subset=len(tables) > 1,
+        check_specs=[spec for table in tables for spec in contract_check_specs(table.key, table.contract)],
+        can_subset=True,
         # Partitioned through the specs, whose partitions are alike (silver_steps checks).
         backfill_policy=dg.BackfillPolicy.single_run() if first.partitions_def else None,
         op_tags=step_order.SERVING_TABLE,
     )
     def _silver(
         context: dg.AssetExecutionContext, config: SilverConfig, compute: SparkCompute, storage: LakehouseStorage
-    ) -> Iterator[dg.MaterializeResult]:
+    ) -> Iterator[StepEvent]:
         yield from compute.run(context, spark_work, config.model_dump(), storage=storage)
 
     return _silver
 
 
-# Built on import: a remote Spark driver finds the steps (the tables' and their checks') by importing this module.
+def _days_applied(metadata: Mapping[str, Any]) -> list[str | None] | None:
+    applied = metadata.get(DAYS_APPLIED)
+    return None if applied is None else applied.value
+
+
+# Built on import: a remote Spark driver finds the steps by importing this module.
 SILVER_ASSETS = [silver_step(step, tables) for step, tables in SILVER_STEPS.items()]
 SILVER_CHECKS = [
-    check
-    for table in SILVER_TABLES
-    for check in contract_checks(table.key, table.contract, day_column=table.day_column)
-] + [
+    *dg.build_column_schema_change_checks(assets=[table.key for table in SILVER_TABLES]),
     # Orphans are reported, not blocking: a source that lost a file leaves lines without their
     # order, and Gold should still see every order it has.
     referential_integrity_check(silver_key("order_lines"), silver_key("orders"), ["order_id"]),

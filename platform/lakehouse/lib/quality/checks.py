@@ -1,26 +1,13 @@
 """Asset checks generated from a table contract, plus referential-integrity and freshness checks.
 
-`contract_checks` gives every contract the same checks, run on the materialized Delta table:
-
-- `contract` (blocking): pandera validation of types, nullability and column checks;
-- `unique_key` (blocking, when the contract declares `Config.unique`): one row per key;
-- `column_schema_change` (warning): Dagster's comparison of the last two materializations'
-  column schemas; intended evolution goes through the contract version and the schema registry.
-
-The contract describes live rows: a tombstone (`is_deleted`) keeps the source's delete image as
-received, so it is left out of `contract` but still counts for `unique_key`.
-
-On a day-partitioned table, a run over some days checks the rows of those days only, and an
-unpartitioned run the rows of the days it applied changes to (a check run on its own, the whole table).
-
-A blocking check that fails stops downstream assets of the same run. The Spark work of `contract` and
-`unique_key` is a Spark step run by the `compute` resource (in the run's process or as a Spark
-application); they need a `SparkCompute` named `compute` and a `LakehouseStorage` named `storage`.
+Every table with a contract gets the blocking checks `contract` (pandera: types, nullability, column
+checks) and `unique_key` (when the contract declares `Config.unique`), evaluated by the Spark step that
+writes the table, in the same application (`check_contract`). The README ("Data quality") says which rows.
 """
 
 import copy
 from collections.abc import Callable, Iterator, Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import dagster as dg
@@ -33,16 +20,8 @@ from pyspark.sql import functions as F
 
 from lakehouse.lib import step_order
 from lakehouse.lib.cdc_merge import IS_DELETED
-from lakehouse.lib.compute.resource import SparkCompute
-from lakehouse.lib.compute.step import Checked, SparkStep, StepRun, spark_step
-from lakehouse.lib.partitions import (
-    DAYS_APPLIED,
-    days_predicate,
-    describe_days,
-    describe_listed_days,
-    listed_days_predicate,
-    run_days,
-)
+from lakehouse.lib.compute.step import Checked, StepRun
+from lakehouse.lib.partitions import days_predicate, describe_days, describe_listed_days, listed_days_predicate
 from lakehouse.lib.quality.contracts import Contract, table_keys, table_name
 from lakehouse.lib.quality.expectations import MAX_EXAMPLES
 from lakehouse.lib.storage import LakehouseStorage
@@ -50,20 +29,45 @@ from lakehouse.lib.storage import LakehouseStorage
 TableUriFn = Callable[[LakehouseStorage, dg.AssetKey], str]
 
 
-def contract_checks(
+def contract_check_specs(asset_key: dg.AssetKey, model: Contract) -> list[dg.AssetCheckSpec]:
+    """The checks of a table with a contract, for the asset definition whose step evaluates them."""
+    specs = [dg.AssetCheckSpec("contract", asset=asset_key, blocking=True,
+                               description=f"Rows satisfy the {table_name(model)} contract: types, nullability, "
+                               "column checks")]  # fmt: skip
+    if table_keys(model):
+        # A key's day never changes (lakehouse.lib.partitions), so keys unique within each day are unique.
+        specs.append(dg.AssetCheckSpec("unique_key", asset=asset_key, blocking=True,
+                                       description=f"One row per ({', '.join(table_keys(model))})"))  # fmt: skip
+    return specs
+
+
+def check_contract(
+    spark: SparkSession,
+    run: StepRun,
+    uri: str,
     asset_key: dg.AssetKey,
     model: Contract,
-    table_uri_fn: TableUriFn = LakehouseStorage.table_uri,
     day_column: str | None = None,
-) -> list[dg.AssetChecksDefinition]:
-    """The checks every table with a contract gets; `table_uri_fn(storage, asset_key)` locates the table.
+    applied_days: Sequence[str | None] | None = None,
+) -> Iterator[Checked]:
+    """The run's selected checks of `contract_check_specs` on the table at `uri`.
 
-    For a table partitioned by day on `day_column`, a run over some days checks the rows of those days.
+    On a table partitioned by day on `day_column`, a run over some days checks the rows of those days, and
+    a run that applied rows to `applied_days` (its unpartitioned materialization) the rows of those days.
+    The contract describes live rows: a tombstone (`is_deleted`) keeps the source's delete image as
+    received, so it is left out of `contract` but still counts for `unique_key`.
     """
-    checks = [_validation_check(asset_key, model, table_uri_fn, day_column)]
-    if table_keys(model):
-        checks.append(_unique_key_check(asset_key, table_keys(model), table_uri_fn, day_column))
-    return [*checks, *dg.build_column_schema_change_checks(assets=[asset_key])]
+    selected = {key.name for key in run.check_keys if key.asset_key == asset_key}
+    if not selected:
+        return
+    where, checked = _checked_days(day_column, run.days, applied_days)
+    rows = spark.read.format("delta").load(uri)
+    rows = rows if where is None else rows.where(where)
+    if "contract" in selected:
+        live = rows.where(~F.col(IS_DELETED)) if IS_DELETED in rows.columns else rows
+        yield _validate(live, asset_key, model, checked)
+    if "unique_key" in selected:
+        yield _count_duplicates(rows, asset_key, table_keys(model), checked)
 
 
 def referential_integrity_check(
@@ -134,144 +138,58 @@ def freshness_check(
     return check
 
 
-def _validation_check(
-    asset_key: dg.AssetKey,
-    model: Contract,
-    table_uri_fn: TableUriFn,
-    day_column: str | None,
-) -> dg.AssetChecksDefinition:
+def _validate(df: DataFrame, asset_key: dg.AssetKey, model: Contract, checked: dict[str, str]) -> Checked:
     schema = copy.copy(model.to_schema())
     # Key uniqueness has its own check with example keys; validating it here too would group the table twice.
     schema.unique = None
-    keys = table_keys(model)
-
-    def validate(spark: SparkSession, run: StepRun) -> Iterator[Checked]:
-        df = _checked_rows(spark, table_uri_fn(run.resources["storage"], asset_key), run.config["where"])
-        if IS_DELETED in df.columns:
-            df = df.where(~F.col(IS_DELETED))
-        # pandera's pyspark backend reports errors on the returned frame instead of raising.
-        errors = schema.validate(df).pandera.errors
-        failures = [
-            {
-                "column": e["column"],
-                "check": e["check"],
-                "error": e["error"],
-                "examples": _failing_examples(df, schema, keys, e["column"], e["check"]),
-            }
-            for by_reason in errors.values()
-            for reasons in by_reason.values()
-            for e in reasons
-        ]
-        yield Checked(
-            asset_key,
-            "contract",
-            passed=not failures,
-            description="; ".join(f"{f['column']}: {f['check']}" for f in failures) or None,
-            metadata={
-                "failed_checks": len(failures),
-                "failures": dg.MetadataValue.json(failures),
-                **run.config["checked"],
-            },  # fmt: skip
-        )
-
-    step = spark_step(f"check/{asset_key.to_user_string()}/contract", validate)
-
-    @dg.asset_check(
-        asset=asset_key,
-        name="contract",
-        blocking=True,
-        op_tags=step_order.DEFERRED,
-        description=f"Rows satisfy the {table_name(model)} contract: types, nullability, column checks",
+    # pandera's pyspark backend reports errors on the returned frame instead of raising.
+    errors = schema.validate(df).pandera.errors
+    failures = [
+        {
+            "column": e["column"],
+            "check": e["check"],
+            "error": e["error"],
+            "examples": _failing_examples(df, schema, table_keys(model), e["column"], e["check"]),
+        }
+        for by_reason in errors.values()
+        for reasons in by_reason.values()
+        for e in reasons
+    ]
+    return Checked(
+        asset_key,
+        "contract",
+        passed=not failures,
+        description="; ".join(f"{f['column']}: {f['check']}" for f in failures) or None,
+        metadata={"failed_checks": len(failures), "failures": dg.MetadataValue.json(failures), **checked},
     )
-    def contract(
-        context: dg.AssetCheckExecutionContext, compute: SparkCompute, storage: LakehouseStorage
-    ) -> dg.AssetCheckResult:
-        return _run_check(context, compute, step, storage, asset_key, day_column)
-
-    return contract
 
 
-def _unique_key_check(
-    asset_key: dg.AssetKey,
-    keys: list[str],
-    table_uri_fn: TableUriFn,
-    day_column: str | None,
-) -> dg.AssetChecksDefinition:
-    def count_duplicates(spark: SparkSession, run: StepRun) -> Iterator[Checked]:
-        df = _checked_rows(spark, table_uri_fn(run.resources["storage"], asset_key), run.config["where"])
-        duplicates = df.groupBy(*keys).count().where("count > 1")
-        examples = _rows(duplicates.limit(MAX_EXAMPLES))
-        yield Checked(
-            asset_key,
-            "unique_key",
-            passed=not examples,
-            metadata={
-                "duplicated_keys": duplicates.count() if examples else 0,
-                "examples": dg.MetadataValue.json(examples),
-                **run.config["checked"],
-            },  # fmt: skip
-        )
-
-    step = spark_step(f"check/{asset_key.to_user_string()}/unique_key", count_duplicates)
-
-    # A key's day never changes (lakehouse.lib.partitions), so keys unique within each day are unique.
-    @dg.asset_check(
-        asset=asset_key,
-        name="unique_key",
-        blocking=True,
-        op_tags=step_order.DEFERRED,
-        description=f"One row per ({', '.join(keys)})",
+def _count_duplicates(df: DataFrame, asset_key: dg.AssetKey, keys: list[str], checked: dict[str, str]) -> Checked:
+    duplicates = df.groupBy(*keys).count().where("count > 1")
+    examples = _rows(duplicates.limit(MAX_EXAMPLES))
+    return Checked(
+        asset_key,
+        "unique_key",
+        passed=not examples,
+        metadata={
+            "duplicated_keys": duplicates.count() if examples else 0,
+            "examples": dg.MetadataValue.json(examples),
+            **checked,
+        },
     )
-    def unique_key(
-        context: dg.AssetCheckExecutionContext, compute: SparkCompute, storage: LakehouseStorage
-    ) -> dg.AssetCheckResult:
-        return _run_check(context, compute, step, storage, asset_key, day_column)
-
-    return unique_key
-
-
-def _run_check(
-    context: dg.AssetCheckExecutionContext,
-    compute: SparkCompute,
-    step: SparkStep,
-    storage: LakehouseStorage,
-    asset_key: dg.AssetKey,
-    day_column: str | None,
-) -> dg.AssetCheckResult:
-    where, checked = _checked_days(context, asset_key, day_column)
-    [result] = compute.run(context.op_execution_context, step, {"where": where, "checked": checked}, storage=storage)
-    return result
-
-
-def _checked_rows(spark: SparkSession, uri: str, where: str | None) -> DataFrame:
-    df = spark.read.format("delta").load(uri)
-    return df if where is None else df.where(where)
 
 
 def _checked_days(
-    context: dg.AssetCheckExecutionContext, asset_key: dg.AssetKey, day_column: str | None
+    day_column: str | None, days: tuple[date, date] | None, applied_days: Sequence[str | None] | None
 ) -> tuple[str | None, dict[str, str]]:
-    """Which rows a check looks at (SQL, None for the whole table: the days the run wrote, on a
-    day-partitioned table), and metadata saying which."""
+    """Which rows a check looks at (SQL, None for the whole table), and metadata saying which."""
     if day_column is None:
         return None, {}
-    days = run_days(context.op_execution_context)
     if days is not None:
         return days_predicate(day_column, days), {"checked_days": describe_days(days)}
-    applied = _days_applied_in_run(context, asset_key)
-    if applied is None:
+    if applied_days is None:
         return None, {}
-    return listed_days_predicate(day_column, applied), {"checked_days": describe_listed_days(applied)}
-
-
-def _days_applied_in_run(context: dg.AssetCheckExecutionContext, asset_key: dg.AssetKey) -> list[str | None] | None:
-    """The days this run's unpartitioned materialization of the asset applied rows to (its last
-    event, after the per-day ones); None when this run did not materialize it."""
-    event = context.instance.get_latest_materialization_event(asset_key)
-    if event is None or event.run_id != context.run.run_id:
-        return None
-    applied = event.asset_materialization.metadata.get(DAYS_APPLIED)
-    return None if applied is None else applied.value
+    return listed_days_predicate(day_column, applied_days), {"checked_days": describe_listed_days(applied_days)}
 
 
 def _failing_examples(

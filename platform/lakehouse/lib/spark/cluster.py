@@ -164,8 +164,8 @@ class LocalSparkCluster:
             try:
                 if any(w.get("state") == "ALIVE" for w in self.status().get("workers", [])):
                     return
-            except OSError:
-                pass  # the master's web UI is not up yet
+            except (OSError, ValueError):
+                pass  # the master's web UI is not up yet, or serves its HTML page before its JSON one
             time.sleep(0.5)
         self.stop()
         raise ClusterError(f"the Spark worker did not register with the master in {timeout:.0f} s; see {self.home}")
