@@ -8,7 +8,7 @@ DBT_TARGET ?= duckdb
 export DAGSTER_HOME := $(CURDIR)
 DBT_SOURCES := $(shell find dbt -path dbt/target -prune -o \( -name '*.sql' -o -name '*.yml' \) -print)
 
-.PHONY: install demo test lint ui bench bench-silver bench-delta validate dbt-build kafka-start kafka-stop cluster-start cluster-stop clean
+.PHONY: install demo test lint ui bench bench-silver bench-compute bench-delta validate dbt-build kafka-start kafka-stop cluster-start cluster-stop clean
 
 install: $(VENV)/.installed dbt/target/manifest.json
 
@@ -51,6 +51,10 @@ bench: install
 
 bench-silver: install
 	$(BIN)/python bench/silver_incremental.py --scale $(SCALE)
+
+# The main job in process vs every Spark step an application on the local cluster, at the demo's scale.
+bench-compute: install
+	$(BIN)/python bench/compute_targets.py --scale $(SCALE)
 
 # CONF="--conf key=value" times runtime SQL settings against the defaults.
 bench-delta: install

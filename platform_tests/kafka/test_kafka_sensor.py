@@ -56,10 +56,11 @@ def definitions(spark_resource, storage, kafka_broker):
 
 
 def tick(definitions, instance, cursor=None):
-    context = dg.build_sensor_context(
+    # A context manager: the compute resource holds the Spark resource, which Dagster opens as a generator.
+    with dg.build_sensor_context(
         instance=instance, cursor=cursor, definitions=definitions, resources=definitions.resources
-    )
-    return kafka_new_records(context)
+    ) as context:
+        return kafka_new_records(context)
 
 
 def run(definitions, instance, request: dg.RunRequest) -> dg.ExecuteInProcessResult:
