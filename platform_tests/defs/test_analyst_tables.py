@@ -8,7 +8,7 @@ from pyspark.sql import functions as F
 from lakehouse.defs.analyst.masked_tables import defs as analyst_defs
 from lakehouse.defs.analyst.masked_tables import masked_key
 from lakehouse.defs.silver.tables import SILVER_TABLES
-from lakehouse.lib.compute.in_process import InProcessCompute
+from lakehouse.lib.compute.in_process import in_process_spark
 from lakehouse.lib.quality.contracts import spark_schema
 from lakehouse.lib.quality.pii import PiiMasking
 
@@ -47,8 +47,7 @@ def test_masked_customers_hold_live_rows_with_every_pii_column_hashed(spark, spa
         definitions.assets,
         selection=[masked_key(CUSTOMERS)],
         resources={
-            "spark": spark_resource,
-            "compute": InProcessCompute(spark=spark_resource),
+            **in_process_spark(spark_resource),
             "storage": storage,
             "pii": PiiMasking(salt="pepper"),
         },

@@ -7,7 +7,7 @@ import pytest
 from deltalake import DeltaTable
 
 from lakehouse.defs.maintenance.table_maintenance import lake_maintenance
-from lakehouse.lib.compute.in_process import InProcessCompute
+from lakehouse.lib.compute.in_process import in_process_spark
 from lakehouse.lib.delta_tables import append_rows
 from lakehouse.lib.incremental import Increment, read_as_of, read_increment, record_progress
 from lakehouse.lib.storage import local_path
@@ -49,7 +49,7 @@ def test_maintenance_compacts_every_table_and_keeps_the_versions_a_consumer_read
 
     result = lake_maintenance.execute_in_process(
         run_config={"ops": {"maintain_delta_tables": {"config": {"retain_hours": 0}}}},
-        resources={"spark": spark_resource, "compute": InProcessCompute(spark=spark_resource), "storage": storage},
+        resources={**in_process_spark(spark_resource), "storage": storage},
     )
 
     assert result.success
@@ -80,7 +80,7 @@ def test_a_retention_below_deltas_limit_is_refused_before_any_table_is_touched(s
 
     result = lake_maintenance.execute_in_process(
         run_config={"ops": {"maintain_delta_tables": {"config": {"retain_hours": 24}}}},
-        resources={"spark": spark_resource, "compute": InProcessCompute(spark=spark_resource), "storage": storage},
+        resources={**in_process_spark(spark_resource), "storage": storage},
         raise_on_error=False,
     )
 

@@ -18,7 +18,7 @@ from deltalake import DeltaTable
 
 from lakehouse.definitions import defs
 from lakehouse.defs.silver.tables import BATCH_FEEDS, SILVER_STEPS, SILVER_TABLES, step_name
-from lakehouse.lib.compute.in_process import InProcessCompute
+from lakehouse.lib.compute.in_process import in_process_spark
 from lakehouse.lib.partitions import DAYS_APPLIED, describe_listed_days
 from lakehouse.lib.quality.pii import PiiMasking
 from lakehouse.sources.generate import generate_landing
@@ -42,8 +42,7 @@ def lake(tmp_path_factory, spark_resource, sample_fx_api):
     definitions = defs()
     resources = {
         **definitions.resources,
-        "spark": spark_resource,
-        "compute": InProcessCompute(spark=spark_resource),
+        **in_process_spark(spark_resource),
         "storage": storage,
         "fx_api": sample_fx_api,
         "pii": PiiMasking(salt="test-salt"),

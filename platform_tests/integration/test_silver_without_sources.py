@@ -9,7 +9,7 @@ from deltalake import DeltaTable
 
 from lakehouse.definitions import defs
 from lakehouse.defs.silver.tables import SILVER_TABLES
-from lakehouse.lib.compute.in_process import InProcessCompute
+from lakehouse.lib.compute.in_process import in_process_spark
 from lakehouse.lib.fx_rates_api import FxRatesApi
 from lakehouse.lib.quality.contracts import spark_schema
 from lakehouse.lib.storage import LakehouseStorage
@@ -29,8 +29,7 @@ def materialize(spark_resource, root, selection: str) -> dg.ExecuteInProcessResu
         jobs=[job],
         resources={
             **definitions.resources,
-            "spark": spark_resource,
-            "compute": InProcessCompute(spark=spark_resource),
+            **in_process_spark(spark_resource),
             "storage": storage,
             "fx_api": FxRatesApi(page_size=500),
         },

@@ -9,7 +9,7 @@ from deltalake import DeltaTable
 from pyspark.sql.types import StructType
 
 from lakehouse.defs.bronze.kafka_topics import KAFKA_FEEDS, bronze_kafka_asset
-from lakehouse.lib.compute.in_process import InProcessCompute
+from lakehouse.lib.compute.in_process import in_process_spark
 from lakehouse.lib.ingest.kafka_stream import TABLE_SCHEMA
 from lakehouse.lib.kafka.cluster import KafkaCluster
 from lakehouse.sources.event_producer import produce_events
@@ -22,8 +22,7 @@ def materialize(spark_resource, storage, kafka: KafkaCluster) -> dg.ExecuteInPro
     result = dg.materialize(
         ASSETS,
         resources={
-            "spark": spark_resource,
-            "compute": InProcessCompute(spark=spark_resource),
+            **in_process_spark(spark_resource),
             "storage": storage,
             "kafka": kafka,
         },

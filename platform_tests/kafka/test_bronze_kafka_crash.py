@@ -14,7 +14,7 @@ import pytest
 from deltalake import DeltaTable
 
 from lakehouse.defs.bronze.kafka_topics import KAFKA_FEEDS, bronze_kafka_asset
-from lakehouse.lib.compute.in_process import InProcessCompute
+from lakehouse.lib.compute.in_process import in_process_spark
 from lakehouse.lib.kafka.cluster import KafkaCluster
 from lakehouse.sources.event_producer import produce_events
 from lakehouse.sources.topics import CLICKSTREAM
@@ -75,8 +75,7 @@ def test_a_killed_run_is_finished_by_the_next_without_loss_or_duplicates(
     result = dg.materialize(
         [bronze_kafka_asset(FEED)],
         resources={
-            "spark": spark_resource,
-            "compute": InProcessCompute(spark=spark_resource),
+            **in_process_spark(spark_resource),
             "storage": storage,
             "kafka": KafkaCluster(bootstrap_servers=bootstrap),
         },

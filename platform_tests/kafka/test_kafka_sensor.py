@@ -13,7 +13,7 @@ from lakehouse.defs.automation.kafka_sensor import kafka_new_records, offsets_ke
 from lakehouse.defs.automation.triggers import TRIGGER_TAG
 from lakehouse.defs.bronze import file_feeds, kafka_topics
 from lakehouse.defs.silver import tables as silver_tables
-from lakehouse.lib.compute.in_process import InProcessCompute
+from lakehouse.lib.compute.in_process import in_process_spark
 from lakehouse.lib.kafka.cluster import KafkaCluster
 from lakehouse.sources.event_producer import produce_events
 from lakehouse.sources.events import batch_messages
@@ -46,8 +46,7 @@ def definitions(spark_resource, storage, kafka_broker):
             sensors=[kafka_new_records],
             executor=dg.in_process_executor,
             resources={
-                "spark": spark_resource,
-                "compute": InProcessCompute(spark=spark_resource),
+                **in_process_spark(spark_resource),
                 "storage": storage,
                 "kafka": KafkaCluster(bootstrap_servers=kafka_broker.bootstrap_servers()),
             },

@@ -5,7 +5,7 @@ import pytest
 from pyspark.sql.types import StructType
 
 from lakehouse.defs.bronze.fx_rates import FX_RATES_SCHEMA, fx_rates
-from lakehouse.lib.compute.in_process import InProcessCompute
+from lakehouse.lib.compute.in_process import in_process_spark
 from lakehouse.lib.fx_rates_api import FxRatesApi
 from lakehouse.lib.ingest.api_ingestion import ingest_api_pages, table_schema
 from lakehouse.lib.paginated_api import ApiUnavailable
@@ -77,8 +77,7 @@ def test_the_asset_reports_an_outage_as_a_clear_failure(spark_resource, storage)
         result = dg.materialize(
             [fx_rates],
             resources={
-                "spark": spark_resource,
-                "compute": InProcessCompute(spark=spark_resource),
+                **in_process_spark(spark_resource),
                 "storage": storage,
                 "fx_api": FxRatesApi(base_url=server.base_url, max_retries=1, backoff_factor=0.0),
             },

@@ -16,7 +16,7 @@ import dagster as dg
 from dagster_pyspark import LazyPySparkResource
 
 import lakehouse
-from lakehouse.lib.compute.in_process import InProcessCompute
+from lakehouse.lib.compute.in_process import in_process_spark
 from lakehouse.lib.compute.spark_submit import LocalClusterCompute
 from lakehouse.lib.fx_rates_api import URL_ENV as FX_API_URL_ENV
 from lakehouse.lib.fx_rates_api import FxRatesApi
@@ -47,8 +47,7 @@ def local_resources() -> dict[str, Any]:
     spark = LazyPySparkResource(spark_config=local_spark_config(state / "spark"))
     storage = LakehouseStorage(root_uri=root_uri)
     return {
-        "spark": spark,
-        "compute": InProcessCompute(spark=spark),
+        **in_process_spark(spark),
         "storage": storage,
         "fx_api": FxRatesApi(base_url=os.environ.get(FX_API_URL_ENV)),
         "kafka": local_kafka_cluster(state),

@@ -14,7 +14,7 @@ from lakehouse.defs.automation.landing_sensor import landing_zone_new_files
 from lakehouse.defs.automation.triggers import TRIGGER_TAG
 from lakehouse.defs.bronze.feeds import FILE_FEEDS
 from lakehouse.defs.bronze.file_feeds import bronze_file_feed_asset
-from lakehouse.lib.compute.in_process import InProcessCompute
+from lakehouse.lib.compute.in_process import in_process_spark
 from lakehouse.lib.storage import LakehouseStorage
 
 CLICKS = dg.AssetKey(["bronze", "web_clickstream"])
@@ -106,7 +106,7 @@ def test_after_a_bronze_run_its_files_are_known_to_the_sensor(spark_resource, st
     [feed] = [f for f in FILE_FEEDS if f.name == "web_clickstream"]
     assert dg.materialize(
         [bronze_file_feed_asset(feed)],
-        resources={"spark": spark_resource, "compute": InProcessCompute(spark=spark_resource), "storage": storage},
+        resources={**in_process_spark(spark_resource), "storage": storage},
     ).success
     with dg.instance_for_test() as instance:
         assert "already ingested" in tick(storage, instance).skip_reason.skip_message

@@ -38,6 +38,6 @@ def _run_long(spark, run):
     yield from ()
 
 
-WRITE_NUMBERS = spark_step("test/write_numbers", _write_numbers)
-FAIL_IN_SPARK = spark_step("test/fail_in_spark", _fail_in_spark)
-RUN_LONG = spark_step("test/run_long", _run_long)
+WRITE_NUMBERS = spark_step("test/write_numbers", _write_numbers, __name__)
+FAIL_IN_SPARK = spark_step("test/fail_in_spark", _fail_in_spark, __name__)
+RUN_LONG = spark_step("test/run_long", _run_long, __name__)

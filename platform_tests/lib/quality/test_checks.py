@@ -10,7 +10,7 @@ from dagster_pyspark import LazyPySparkResource
 from delta.tables import DeltaTable
 from pyspark.sql import functions as F
 
-from lakehouse.lib.compute.in_process import InProcessCompute
+from lakehouse.lib.compute.in_process import InProcessCompute, in_process_spark
 from lakehouse.lib.compute.step import spark_step
 from lakehouse.lib.delta_metadata import delta_table_metadata
 from lakehouse.lib.quality.checks import (
@@ -62,7 +62,7 @@ def contract_step(key: dg.AssetKey, model: type[pa.DataFrameModel]):
     def check(spark, run):
         yield from check_contract(spark, run, run.resources["storage"].table_uri(key), key, model)
 
-    return spark_step(f"test/check/{key.to_user_string()}", check)
+    return spark_step(f"test/check/{key.to_user_string()}", check, __name__)
 
 
 CHECK_ORDERS = contract_step(ORDERS, Order)
@@ -93,7 +93,7 @@ def order_totals(spark: LazyPySparkResource, storage: LakehouseStorage) -> None:
 def run(definitions, spark_resource, storage, variant):
     return dg.materialize(
         definitions,
-        resources={"spark": spark_resource, "compute": InProcessCompute(spark=spark_resource), "storage": storage},
+        resources={**in_process_spark(spark_resource), "storage": storage},
         raise_on_error=False,
         run_config=dg.RunConfig({"silver__orders": OrderRows(variant=variant)}),
     )
@@ -183,7 +183,7 @@ def test_the_contract_holds_for_live_rows_and_leaves_tombstones_as_received(spar
     def contract_passed(live_price: float) -> bool:
         result = dg.materialize(
             [products],
-            resources={"spark": spark_resource, "compute": InProcessCompute(spark=spark_resource), "storage": storage},
+            resources={**in_process_spark(spark_resource), "storage": storage},
             raise_on_error=False,
             run_config=dg.RunConfig({"silver__products": ProductRows(live_price=live_price)}),
         )

@@ -50,7 +50,7 @@ def masked_asset(table: SilverTable) -> dg.AssetsDefinition:
         yield Checked(masked_key(table), "pii_masked", passed=not any(unmasked.values()),
                       metadata={"unmasked_values": unmasked})  # fmt: skip
 
-    step = spark_step(f"analyst/{table.name}", rewrite)
+    step = spark_step(f"analyst/{table.name}", rewrite, __name__)
 
     @dg.asset(
         key=masked_key(table),

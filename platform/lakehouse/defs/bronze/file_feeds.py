@@ -38,7 +38,7 @@ def ingestion_step(feed: FileFeed) -> SparkStep:
         table_metadata = delta_table_metadata(table_uri, table_name=table_name(key)) if ingested else {}
         yield Materialized(key, {**report.metadata(), **table_metadata})
 
-    return spark_step(f"bronze/{feed.name}", ingest)
+    return spark_step(f"bronze/{feed.name}", ingest, __name__)
 
 
 def bronze_file_feed_asset(feed: FileFeed) -> dg.AssetsDefinition:

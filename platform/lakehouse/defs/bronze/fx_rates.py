@@ -42,7 +42,7 @@ def _ingest(spark: SparkSession, run: StepRun) -> Iterator[Materialized]:
     yield Materialized(FX_RATES, {**report.metadata(), **table_metadata})
 
 
-INGEST_FX_RATES = spark_step("bronze/fx_rates", _ingest)
+INGEST_FX_RATES = spark_step("bronze/fx_rates", _ingest, __name__)
 
 
 @dg.asset(

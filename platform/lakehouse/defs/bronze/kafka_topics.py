@@ -74,7 +74,7 @@ def ingestion_step(feed: KafkaFeed) -> SparkStep:
         table_metadata = delta_table_metadata(table_uri, table_name=table_name(key)) if report.rows else {}
         yield Materialized(key, {**report.metadata(), **table_metadata})
 
-    return spark_step(f"bronze/{feed.table}", ingest)
+    return spark_step(f"bronze/{feed.table}", ingest, __name__)
 
 
 def bronze_kafka_asset(feed: KafkaFeed) -> dg.AssetsDefinition:

@@ -74,7 +74,7 @@ def maintain(spark: SparkSession, run: StepRun) -> Iterator[Reported]:
         )
 
 
-MAINTAIN = spark_step("maintenance/delta_tables", maintain)
+MAINTAIN = spark_step("maintenance/delta_tables", maintain, __name__)
 
 
 @dg.op(description="OPTIMIZE (compaction) and VACUUM every Delta table below the lake's root.")

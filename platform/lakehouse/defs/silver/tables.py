@@ -262,7 +262,7 @@ def silver_step(step: str, tables: tuple[SilverTable, ...]) -> dg.AssetsDefiniti
             yield from check_contract(spark, run, uri, table.key, table.contract, table.day_column,
                                       applied.get(table.key))  # fmt: skip
 
-    spark_work = spark_step(step_name(step), materialize)
+    spark_work = spark_step(step_name(step), materialize, __name__)
 
     @dg.multi_asset(
         name=step_name(step),

@@ -21,3 +21,8 @@ class InProcessCompute(SparkCompute):
     ) -> Iterator[StepEvent]:
         run = step_run(step_run_fields(context, config or {}), context.log, resources)
         yield from dagster_events(context, step.run(self.spark.spark_session, run))
+
+
+def in_process_spark(spark: LazyPySparkResource) -> dict[str, dg.ConfigurableResource]:
+    """The `spark` resource and a compute that runs every step on it: what the local target gives its steps."""
+    return {"spark": spark, "compute": InProcessCompute(spark=spark)}

@@ -5,7 +5,6 @@ cluster, EMR, Databricks); only how its results reach Dagster differs (lakehouse
 from __future__ import annotations
 
 import importlib
-import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -85,21 +84,11 @@ class SparkStep:
 _REGISTRY: dict[str, SparkStep] = {}
 
 
-def spark_step(name: str, run: Callable[[SparkSession, StepRun], Iterator[StepResult]]) -> SparkStep:
-    """Registers `run` as the step `name`. A remote driver finds it by importing the module that made it:
-    the asset definitions module whose import called this (directly or through a factory), so steps are
-    made when their module is imported, not inside a `defs()` function."""
-    step = _REGISTRY[name] = SparkStep(name, run, _defining_module())
+def spark_step(name: str, run: Callable[[SparkSession, StepRun], Iterator[StepResult]], module: str) -> SparkStep:
+    """Registers `run` as the step `name`, made when `module` (the caller's `__name__`) is imported: a remote
+    driver imports it to find the step, so steps are made at import, not inside a `defs()` function."""
+    step = _REGISTRY[name] = SparkStep(name, run, module)
     return step
-
-
-def _defining_module() -> str:
-    """The nearest caller in `lakehouse.defs`, else the immediate caller (a test's own steps, say)."""
-    caller = sys._getframe(2)
-    frame = caller
-    while frame is not None and not frame.f_globals.get("__name__", "").startswith("lakehouse.defs."):
-        frame = frame.f_back
-    return (frame or caller).f_globals["__name__"]
 
 
 def registered_step(name: str, module: str) -> SparkStep:
