@@ -8,6 +8,7 @@ application, the time from spark-submit to its session being up (launch) and in 
 """
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
@@ -40,7 +41,8 @@ def materialize(home: Path, target: str) -> float:
 
 def launches(home: Path) -> list[tuple[str, float, float]]:
     """(application, launch s, total s) of every application of the home's one run."""
-    with dg.DagsterInstance.from_config(str(home)) as instance:
+    # dagster.yaml places the instance's storage relative to the working directory, as the run had it.
+    with contextlib.chdir(home), dg.DagsterInstance.from_config(str(home)) as instance:
         [run] = instance.get_runs(limit=1)
         lines = (LAUNCH_LINE.match(entry.user_message) for entry in instance.all_logs(run.run_id))
         return [(m["step"], float(m["launch"]), float(m["total"])) for m in lines if m]
