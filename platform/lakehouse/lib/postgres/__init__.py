@@ -1,0 +1,1 @@
+"""PostgreSQL: the local server that stands in for a deployment's managed database."""
