@@ -10,7 +10,7 @@ from lakehouse.defs.maintenance.table_maintenance import lake_maintenance
 from lakehouse.lib.compute.in_process import in_process_spark
 from lakehouse.lib.delta_tables import append_rows
 from lakehouse.lib.incremental import Increment, read_as_of, read_increment, record_progress
-from lakehouse.lib.storage import local_path
+from lakehouse.lib.storage import LakehouseStorage, local_path
 
 
 def _append(spark, uri, ids):
@@ -87,3 +87,12 @@ def test_a_retention_below_deltas_limit_is_refused_before_any_table_is_touched(s
     [failure] = result.get_step_failure_events()
     assert "retain_hours=24 is below Delta's safety limit of 168 h" in failure.event_specific_data.error.message
     assert DeltaTable(uri).version() == 1 and len(DeltaTable(uri).file_uris()) == 2
+
+
+def test_a_lake_nothing_has_written_to_yet_has_no_tables_to_maintain(spark_resource, tmp_path):
+    storage = LakehouseStorage(root_uri=(tmp_path / "not_written_yet").as_uri())
+
+    result = lake_maintenance.execute_in_process(resources={**in_process_spark(spark_resource), "storage": storage})
+
+    [output] = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_OUTPUT]
+    assert result.success and output.event_specific_data.metadata["tables"].value == 0

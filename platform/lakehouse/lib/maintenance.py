@@ -57,7 +57,8 @@ def delta_tables_under(root_uri: str) -> list[str]:
             if parts or name not in NOT_TABLES:
                 walk(f"{path.rstrip('/')}/{name}", [*parts, name])
 
-    walk(root, [])
+    if filesystem.exists(root):  # a lake nothing has written to yet has no tables
+        walk(root, [])
     return tables
 
 

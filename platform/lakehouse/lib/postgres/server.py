@@ -101,6 +101,7 @@ class PostgresServer:
     def _init(self) -> dict:
         self.home.mkdir(parents=True, exist_ok=True)
         data_dir = self._data_dir()
+        shutil.rmtree(data_dir, ignore_errors=True)  # left by a home whose state was deleted
         data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         password = secrets.token_urlsafe(24)
         password_file = data_dir.parent / f"{data_dir.name}.pw"
