@@ -8,7 +8,7 @@ DBT_TARGET ?= duckdb
 export DAGSTER_HOME := $(CURDIR)
 DBT_SOURCES := $(shell find dbt -path dbt/target -prune -o \( -name '*.sql' -o -name '*.yml' \) -print)
 
-.PHONY: install demo test lint ui bench bench-silver bench-compute bench-delta validate dbt-build kafka-start kafka-stop cluster-start cluster-stop clean
+.PHONY: install demo test lint ui bench bench-silver bench-compute bench-delta validate dbt-build kafka-start kafka-stop cluster-start cluster-stop postgres-start postgres-stop clean
 
 install: $(VENV)/.installed dbt/target/manifest.json
 
@@ -74,7 +74,15 @@ cluster-start: install
 cluster-stop: install
 	$(BIN)/lakehouse cluster stop
 
+# A local PostgreSQL (127.0.0.1, state in .lakehouse/postgres) for the deployment's instance, deploy/dagster.yaml.
+postgres-start: install
+	$(BIN)/lakehouse postgres start
+
+postgres-stop: install
+	$(BIN)/lakehouse postgres stop
+
 clean:
 	[ ! -x $(BIN)/lakehouse ] || $(BIN)/lakehouse kafka stop
 	[ ! -x $(BIN)/lakehouse ] || $(BIN)/lakehouse cluster stop
+	[ ! -x $(BIN)/lakehouse ] || $(BIN)/lakehouse postgres stop
 	rm -rf .lakehouse

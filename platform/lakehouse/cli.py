@@ -193,6 +193,32 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_postgres(args: argparse.Namespace) -> int:
+    from lakehouse.lib.postgres.server import PostgresError, PostgresServer
+    from lakehouse.lib.targets import local_state_dir
+
+    server = PostgresServer(local_state_dir() / "postgres")
+    if args.action == "start":
+        try:
+            environment = server.start()
+        except PostgresError as exc:
+            print(f"cannot start PostgreSQL: {exc}", file=sys.stderr)
+            return 1
+        print(f"PostgreSQL running on 127.0.0.1:{environment['DAGSTER_PG_PORT']} (state in {server.home}).")
+        print("For the deployment's instance: DAGSTER_HOME=deploy with")
+        for name, value in environment.items():
+            print(f"export {name}={value}")
+    elif args.action == "stop":
+        print("PostgreSQL stopped" if server.stop() else "no PostgreSQL server was running")
+    else:
+        environment = server.environment()
+        if environment is None:
+            print(f"no PostgreSQL server running (state in {server.home})")
+            return 1
+        print(f"PostgreSQL running on 127.0.0.1:{environment['DAGSTER_PG_PORT']}, pid {server.pid()}")
+    return 0
+
+
 def _kafka_topics(bootstrap: str) -> list[str]:
     from lakehouse.lib.kafka.admin import cluster_metadata
 
@@ -268,6 +294,9 @@ def main(argv: list[str] | None = None) -> int:
     p = commands.add_parser("cluster", help="start, stop or inspect the local Spark standalone cluster")
     p.add_argument("action", choices=["start", "stop", "status"])
     p.set_defaults(func=cmd_cluster)
+    p = commands.add_parser("postgres", help="start, stop or inspect a local PostgreSQL for deploy/dagster.yaml")
+    p.add_argument("action", choices=["start", "stop", "status"])
+    p.set_defaults(func=cmd_postgres)
     p = commands.add_parser("produce", help="publish the sources' change events and clickstream to Kafka")
     p.add_argument("--rate", type=float, default=100.0, help="messages per second, over all topics")
     p.add_argument("--seconds", type=float, default=10.0)

@@ -22,7 +22,7 @@ from lakehouse.lib.targets import PROJECT_ROOT
 from lakehouse.sources.fx_api import serve_fx_api
 
 pytestmark = pytest.mark.integration
-RUN_WORKER_PID = re.compile(r"Started process for run \(pid: (\d+)\)")
+RUN_WORKER_PID = re.compile(r"Executing steps in process \(pid: (\d+)\)")
 
 
 def query(postgres: dict[str, str], sql: str, *args) -> list[tuple]:
@@ -69,14 +69,14 @@ def test_the_daemon_ticks_sensors_and_fails_and_retries_a_run_whose_worker_was_k
 ):
     env = {**os.environ, "DAGSTER_HOME": str(deployment_home), "LAKEHOUSE_HOME": str(tmp_path / "lakehouse")}
     workspace = ["-w", str(PROJECT_ROOT / "workspace.yaml")]
-    daemon = subprocess.Popen([_dagster(), "daemon", "run", *workspace], env=env, cwd=tmp_path,
+    daemon = subprocess.Popen([_bin("dagster-daemon"), "run", *workspace], env=env, cwd=tmp_path,
                               stdout=subprocess.DEVNULL, stderr=(tmp_path / "daemon.log").open("w"))  # fmt: skip
     try:
-        launched = subprocess.run([_dagster(), "job", "launch", *workspace, "-j", "lake_maintenance"], env=env,
+        launched = subprocess.run([_bin("dagster"), "job", "launch", *workspace, "-j", "lake_maintenance"], env=env,
                                   cwd=tmp_path, capture_output=True, text=True, check=True)  # fmt: skip
         with dg.DagsterInstance.from_config(str(deployment_home)) as instance:
             [run] = instance.get_runs()
-            worker = _wait(lambda: _run_worker_pid(instance, run.run_id), 180, "the run worker to start")
+            worker = _wait(lambda: _run_worker_pid(instance, run.run_id, daemon), 180, "the run worker to start")
             os.kill(worker, signal.SIGKILL)
             _wait(lambda: instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.FAILURE, 60,
                   "the run to be marked failed")  # fmt: skip
@@ -91,12 +91,13 @@ def test_the_daemon_ticks_sensors_and_fails_and_retries_a_run_whose_worker_was_k
     assert ticks > 0
 
 
-def _dagster() -> str:
-    return str(Path(sys.executable).parent / "dagster")
+def _bin(name: str) -> str:
+    return str(Path(sys.executable).parent / name)
 
 
-def _run_worker_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
+def _run_worker_pid(instance: dg.DagsterInstance, run_id: str, daemon: subprocess.Popen) -> int | None:
     """The run worker's pid, once it has started a step (the code server logs it when it starts it)."""
+    assert daemon.poll() is None, "the daemon exited; see daemon.log"
     logs = instance.all_logs(run_id)
     if not any(entry.dagster_event and entry.dagster_event.event_type == dg.DagsterEventType.STEP_START
                for entry in logs):  # fmt: skip
