@@ -124,3 +124,13 @@ def test_lake_maintenance_runs_as_an_application_on_the_cluster(runs, tmp_path, 
     assert "silver/orders" in output.event_specific_data.metadata["maintained"].value
     after = [app["name"] for app in cluster.status()["completedapps"]]
     assert after.count("maintenance/delta_tables") == before.count("maintenance/delta_tables") + 1
+
+
+def test_the_pii_salt_reaches_neither_the_event_log_nor_the_tables(runs):
+    """The salt is a secret: on the cluster it travels in the driver's environment, never as a Pipes extra."""
+    homes, _, _, _ = runs
+    salt = SETTINGS["LAKEHOUSE_PII_SALT"].encode()
+    for home in homes.values():
+        written = [path for path in home.rglob("*") if path.is_file()]
+        assert any(p.name.endswith(".db") for p in written) and any(p.suffix == ".parquet" for p in written)
+        assert [path for path in written if salt in path.read_bytes()] == []
