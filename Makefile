@@ -28,8 +28,9 @@ dbt/target/manifest.json: $(VENV)/.installed $(DBT_SOURCES)
 demo: install
 	$(BIN)/lakehouse demo --scale $(SCALE)
 
+# Two processes, each test file in one of them: much of the suite waits on JVMs, brokers and servers.
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest --numprocesses 2 --dist loadfile
 
 # Python (ruff: lint, import order, format) and the dbt project's SQL (sqlfluff).
 lint: install
