@@ -1,6 +1,7 @@
 """The whole code location as one snapshot: every asset's key, dependencies, group, owners, kinds, tags,
-automation, partitions and checks. A change to any of them fails here until the snapshot is rewritten
-on purpose (`pytest platform_tests/test_definitions_snapshot.py --snapshot-update`) and reviewed."""
+automation, partitions, checks and concurrency pool, every job's run tags. A change to any of them fails
+here until the snapshot is rewritten on purpose (`pytest platform_tests/test_definitions_snapshot.py
+--snapshot-update`) and reviewed."""
 
 import dagster as dg
 
@@ -19,6 +20,7 @@ def _spec(graph, key: dg.AssetKey) -> dict:
         "automation": condition.get_label() or type(condition).__name__ if condition else None,
         "partitions": type(node.partitions_def).__name__ if node.partitions_def else None,
         "freshness": type(node.freshness_policy).__name__ if node.freshness_policy else None,
+        "pools": sorted(node.pools),
         "checks": sorted(
             f"{check.name}{' (blocking)' if graph.get(check).blocking else ''}" for check in node.check_keys
         ),
@@ -34,7 +36,7 @@ def test_every_asset_spec_and_check_is_as_in_the_snapshot(snapshot):
 def test_every_job_schedule_and_sensor_is_as_in_the_snapshot(snapshot):
     definitions = defs()
     automation = {
-        "jobs": sorted(job.name for job in definitions.jobs or []),
+        "jobs": sorted(f"{job.name} {dict(job.tags)}" for job in definitions.jobs or []),
         "schedules": sorted(
             f"{s.name} {s.cron_schedule} {s.default_status.value}" for s in definitions.schedules or []
         ),

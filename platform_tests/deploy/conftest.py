@@ -12,13 +12,20 @@ from lakehouse.lib.targets import PROJECT_ROOT
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory) -> Iterator[dict[str, str]]:
-    """The server's environment (DAGSTER_PG_*), the server removed with its data afterwards."""
+def postgres_server(tmp_path_factory) -> Iterator[PostgresServer]:
+    """The server, removed with its data afterwards."""
     server = PostgresServer(tmp_path_factory.mktemp("postgres"))
     try:
-        yield server.start()
+        server.start()
+        yield server
     finally:
         server.remove()
+
+
+@pytest.fixture
+def postgres(postgres_server, request) -> dict[str, str]:
+    """The environment (DAGSTER_PG_*) of a database of the test's own."""
+    return postgres_server.create_database(f"test_{abs(hash(request.node.nodeid)):x}")
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from lakehouse.defs.bronze import file_feeds, kafka_topics
 from lakehouse.defs.silver import tables as silver_tables
 from lakehouse.lib.compute.in_process import in_process_spark
 from lakehouse.lib.kafka.cluster import KafkaCluster
+from lakehouse.lib.lanes import LANE_TAG, STREAM
 from lakehouse.sources.event_producer import produce_events
 from lakehouse.sources.events import batch_messages
 from lakehouse.sources.topics import CLICKSTREAM
@@ -108,6 +109,7 @@ def test_the_sensor_takes_produced_events_to_bronze_and_silver_once(definitions,
         first = tick(definitions, instance)
         [request] = first.run_requests
         assert set(request.asset_selection) == {KAFKA_CLICKS} | SILVER_FROM_CLICKS
+        assert request.tags[LANE_TAG] == STREAM
         assert sum(sum(p.values()) for p in json.loads(first.cursor).values()) == produced
 
         # The same records are not requested twice: not with the cursor, not while a run is queued,

@@ -4,6 +4,7 @@ import dagster as dg
 import pytest
 
 from lakehouse.defs.automation.event_tables_sensor import event_tables_follow_bronze
+from lakehouse.lib.lanes import LANE_TAG, SILVER
 
 EVENTS = dg.AssetKey(["silver", "clickstream_events"])
 FILE_CLICKS = dg.AssetKey(["bronze", "web_clickstream"])
@@ -32,6 +33,7 @@ def test_an_unpartitioned_run_follows_each_new_materialization_of_a_source(insta
     materialized(instance, FILE_CLICKS)
     first = tick(instance)
     assert first.asset_selection == [EVENTS] and first.partition_key is None
+    assert first.tags[LANE_TAG] == SILVER  # the deployment queues it in Silver's lane
     assert tick(instance).run_key == first.run_key  # the same arrivals: the same key, launched once
 
     materialized(instance, EVENTS, partition="2026-01-05")  # a backfill of a day applies nothing new

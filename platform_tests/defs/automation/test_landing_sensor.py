@@ -15,6 +15,7 @@ from lakehouse.defs.automation.triggers import TRIGGER_TAG
 from lakehouse.defs.bronze.feeds import FILE_FEEDS
 from lakehouse.defs.bronze.file_feeds import bronze_file_feed_asset
 from lakehouse.lib.compute.in_process import in_process_spark
+from lakehouse.lib.lanes import LANE_TAG, STREAM
 from lakehouse.lib.storage import LakehouseStorage
 
 CLICKS = dg.AssetKey(["bronze", "web_clickstream"])
@@ -39,7 +40,7 @@ def tick(storage, instance, cursor=None):
 
 def requested(result) -> tuple[set[dg.AssetKey], str]:
     [request] = result.run_requests
-    assert request.tags[TRIGGER_TAG] == "landing"
+    assert request.tags[TRIGGER_TAG] == "landing" and request.tags[LANE_TAG] == STREAM
     return set(request.asset_selection), request.run_key
 
 

@@ -64,6 +64,7 @@ def masked_asset(table: SilverTable) -> dg.AssetsDefinition:
         # Checked in the step that writes the table: a check of its own would be a second Spark application.
         check_specs=[dg.AssetCheckSpec("pii_masked", asset=masked_key(table), blocking=True,
                                        description=f"Every value of {', '.join(pii)} is a salted hash")],
+        pool=step.name,
     )  # fmt: skip
     def _masked(context: dg.AssetExecutionContext, compute: SparkCompute, storage: LakehouseStorage, pii: PiiMasking):
         yield from compute.run(context, step, storage=storage, pii=pii)

@@ -8,6 +8,8 @@ automation sensor for the rest.
 
 import dagster as dg
 
+from lakehouse.lib.lanes import GOLD, SILVER, lane
+
 DBT = dg.AssetSelection.kind("dbt")
 
 spark_tables_automation = dg.AutomationConditionSensorDefinition(
@@ -15,6 +17,7 @@ spark_tables_automation = dg.AutomationConditionSensorDefinition(
     target=dg.AssetSelection.all() - DBT,
     minimum_interval_seconds=10,
     default_status=dg.DefaultSensorStatus.RUNNING,
+    run_tags=lane(SILVER),
     description="Evaluates the automation conditions of the Spark tables (Silver follows its sources eagerly).",
 )
 
@@ -23,5 +26,6 @@ dbt_models_automation = dg.AutomationConditionSensorDefinition(
     target=DBT,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
+    run_tags=lane(GOLD),
     description="Evaluates the automation conditions of the Gold dbt models (lib.automation.gold_automation).",
 )

@@ -14,6 +14,7 @@ import dagster as dg
 from lakehouse.defs.automation.triggers import TRIGGER_TAG, UNFINISHED, run_key
 from lakehouse.defs.silver.stream_sources import KAFKA_BRONZE_KEYS
 from lakehouse.defs.silver.tables import SILVER_TABLES
+from lakehouse.lib.lanes import SILVER, lane
 from lakehouse.lib.silver import SilverTable
 
 SENSOR_NAME, TRIGGER = "event_tables_follow_bronze", "event_tables"
@@ -81,5 +82,5 @@ def event_tables_follow_bronze(context: dg.SensorEvaluationContext):
     return dg.RunRequest(
         run_key=run_key(TRIGGER, ";".join(behind[key] for key in sorted(behind))),
         asset_selection=sorted(behind),
-        tags={TRIGGER_TAG: TRIGGER},
+        tags={**lane(SILVER), TRIGGER_TAG: TRIGGER},
     )

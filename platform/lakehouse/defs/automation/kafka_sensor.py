@@ -19,6 +19,7 @@ from lakehouse.lib.automation import STREAM_SOURCES
 from lakehouse.lib.ingest.stream_checkpoint import committed_kafka_offsets
 from lakehouse.lib.kafka.admin import KafkaUnavailable, end_offsets
 from lakehouse.lib.kafka.cluster import KafkaCluster
+from lakehouse.lib.lanes import STREAM, lane
 from lakehouse.lib.layers import SILVER
 from lakehouse.lib.storage import LakehouseStorage
 
@@ -86,6 +87,7 @@ def kafka_new_records(context: dg.SensorEvaluationContext, kafka: KafkaCluster, 
                 asset_selection=sorted(selection),
                 # Ahead of queued automation runs: these records are what the one-minute promise is about.
                 tags={
+                    **lane(STREAM),
                     TRIGGER_TAG: TRIGGER,
                     "dagster/priority": "1",
                     "lakehouse/unconsumed_records": str(sum(backlog.values())),

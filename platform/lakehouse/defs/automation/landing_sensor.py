@@ -18,6 +18,7 @@ from deltalake import DeltaTable
 from lakehouse.defs.automation.triggers import TRIGGER_TAG, has_unfinished_run, run_key
 from lakehouse.defs.bronze.feeds import FILE_FEEDS
 from lakehouse.lib.ingest.landing import is_hidden
+from lakehouse.lib.lanes import STREAM, lane
 from lakehouse.lib.layers import bronze_key
 from lakehouse.lib.storage import LakehouseStorage, is_local, local_path
 
@@ -117,7 +118,7 @@ def landing_zone_new_files(context: dg.SensorEvaluationContext, storage: Lakehou
             dg.RunRequest(
                 run_key=run_key(TRIGGER, json.dumps(new, sort_keys=True)),
                 asset_selection=[bronze_key(name) for name in sorted(new)],
-                tags={TRIGGER_TAG: TRIGGER, "lakehouse/new_files": str(sum(map(len, new.values())))},
+                tags={**lane(STREAM), TRIGGER_TAG: TRIGGER, "lakehouse/new_files": str(sum(map(len, new.values())))},
             )
         ],
         cursor=cursor,

@@ -52,6 +52,7 @@ def bronze_file_feed_asset(feed: FileFeed) -> dg.AssetsDefinition:
         owners=["team:data-platform"],
         tags={"source_system": feed.source_system, "layer": BRONZE},
         metadata={"landing_path": f"landing/{feed.landing_path}", "file_types": feed.file_types},
+        pool=step.name,
     )
     def _bronze(context: dg.AssetExecutionContext, compute: SparkCompute, storage: LakehouseStorage):
         yield from compute.run(context, step, storage=storage)

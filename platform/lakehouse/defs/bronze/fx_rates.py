@@ -52,6 +52,7 @@ INGEST_FX_RATES = spark_step("bronze/fx_rates", _ingest, __name__)
     kinds={"spark", "delta", "api"},
     owners=["team:data-platform"],
     tags={"source_system": "fx_api", "layer": BRONZE},
+    pool=INGEST_FX_RATES.name,
 )
 def fx_rates(context: dg.AssetExecutionContext, compute: SparkCompute, storage: LakehouseStorage, fx_api: FxRatesApi):
     yield from compute.run(context, INGEST_FX_RATES, storage=storage, fx_api=fx_api)

@@ -89,6 +89,7 @@ def bronze_kafka_asset(feed: KafkaFeed) -> dg.AssetsDefinition:
         tags={"source_system": feed.source_system, "layer": BRONZE},
         metadata={"topic": feed.topic, "message_key": feed.key},
         op_tags=step_order.EVENT_STREAM if feed.ingest_first else None,
+        pool=step.name,
     )
     def _bronze(
         context: dg.AssetExecutionContext,

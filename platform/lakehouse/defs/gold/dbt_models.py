@@ -48,7 +48,10 @@ class GoldTranslator(DagsterDbtTranslator):
         ).merge_attributes(tags={"layer": GOLD, "dbt_layer": layer})
 
 
-@dbt_assets(manifest=GOLD_PROJECT.manifest_path, project=GOLD_PROJECT, dagster_dbt_translator=GoldTranslator())
+# One build at a time: DuckDB's warehouse file takes one writer.
+@dbt_assets(
+    manifest=GOLD_PROJECT.manifest_path, project=GOLD_PROJECT, dagster_dbt_translator=GoldTranslator(), pool="gold/dbt"
+)
 def gold_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, storage: LakehouseStorage):
     variables = dbt_vars(dbt.target, storage.root_uri, local_state_dir())
     events = dbt.cli(["build", "--vars", json.dumps(variables)], context=context).stream()

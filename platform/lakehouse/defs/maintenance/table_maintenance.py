@@ -17,6 +17,7 @@ from pyspark.sql import SparkSession
 
 from lakehouse.lib.compute.resource import SparkCompute
 from lakehouse.lib.compute.step import Reported, StepRun, spark_step
+from lakehouse.lib.lanes import MAINTENANCE, lane
 from lakehouse.lib.maintenance import delta_tables_under, maintain_table, oldest_recorded_versions
 from lakehouse.lib.storage import LakehouseStorage
 
@@ -84,7 +85,10 @@ def maintain_delta_tables(
     yield from compute.run(context, MAINTAIN, {"retain_hours": config.retain_hours}, storage=storage)
 
 
-@dg.job(description="Compacts every Delta table of the lake and deletes the files no kept version needs.")
+@dg.job(
+    description="Compacts every Delta table of the lake and deletes the files no kept version needs.",
+    tags=lane(MAINTENANCE),
+)
 def lake_maintenance():
     maintain_delta_tables()
 

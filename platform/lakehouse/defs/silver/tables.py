@@ -272,6 +272,7 @@ def silver_step(step: str, tables: tuple[SilverTable, ...]) -> dg.AssetsDefiniti
         # Partitioned through the specs, whose partitions are alike (silver_steps checks).
         backfill_policy=dg.BackfillPolicy.single_run() if first.partitions_def else None,
         op_tags=step_order.SERVING_TABLE,
+        pool=spark_work.name,
     )
     def _silver(
         context: dg.AssetExecutionContext, config: SilverConfig, compute: SparkCompute, storage: LakehouseStorage

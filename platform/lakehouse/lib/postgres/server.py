@@ -76,7 +76,7 @@ class PostgresServer:
             "-o", f"-h {HOST} -p {port} -k {state['data_dir']}",
         )  # fmt: skip
         self._wait_for_connections(port, timeout)
-        return self.environment()
+        return self.create_database(DATABASE)
 
     def stop(self) -> bool:
         """A fast shutdown (open sessions rolled back). Returns whether the server was running."""
@@ -135,27 +135,38 @@ class PostgresServer:
         if result.returncode != 0:
             raise PostgresError(f"{Path(command[0]).name} failed: {(result.stderr or result.stdout).strip()[-2000:]}")
 
+    def create_database(self, name: str) -> dict[str, str]:
+        """A database of its own (created if missing), e.g. one per test; returns its environment."""
+        import psycopg2
+
+        environment = self.environment()
+        if environment is None:
+            raise PostgresError(f"no PostgreSQL server runs from {self.home}")
+        connection = psycopg2.connect(host=HOST, port=environment["DAGSTER_PG_PORT"], user=USER,
+                                      password=environment["DAGSTER_PG_PASSWORD"], dbname="postgres")  # fmt: skip
+        connection.autocommit = True  # CREATE DATABASE runs outside a transaction
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("select 1 from pg_database where datname = %s", (name,))
+                if cursor.fetchone() is None:
+                    cursor.execute(f'create database "{name}"')
+        finally:
+            connection.close()
+        return {**environment, "DAGSTER_PG_DB": name}
+
     def _wait_for_connections(self, port: int, timeout: float) -> None:
         import psycopg2
 
         state, deadline = self._state(), time.monotonic() + timeout
         while True:
             try:
-                connection = psycopg2.connect(host=HOST, port=port, user=USER, password=state["password"],
-                                              dbname="postgres", connect_timeout=5)  # fmt: skip
-                break
+                psycopg2.connect(host=HOST, port=port, user=USER, password=state["password"], dbname="postgres",
+                                 connect_timeout=5).close()  # fmt: skip
+                return
             except psycopg2.OperationalError as error:
                 if time.monotonic() > deadline:
                     raise PostgresError(f"PostgreSQL did not accept connections on {HOST}:{port}: {error}") from error
                 time.sleep(0.3)
-        connection.autocommit = True  # CREATE DATABASE runs outside a transaction
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("select 1 from pg_database where datname = %s", (DATABASE,))
-                if cursor.fetchone() is None:
-                    cursor.execute(f'create database "{DATABASE}"')
-        finally:
-            connection.close()
 
 
 def _free_port() -> int:
