@@ -32,11 +32,13 @@ demo: install
 test: install
 	$(BIN)/pytest --numprocesses 2 --dist loadfile
 
-# Python (ruff: lint, import order, format) and the dbt project's SQL (sqlfluff).
+# Python (ruff: lint, import order, format), the dbt project's SQL (sqlfluff), and no credential in any
+# file (detect-secrets: a finding fails unless reviewed into .secrets.baseline, which is empty).
 lint: install
 	$(BIN)/ruff check
 	$(BIN)/ruff format --check
 	$(BIN)/sqlfluff lint dbt
+	$(BIN)/detect-secrets-hook --baseline .secrets.baseline --exclude-files '^uv\.lock$$' $$(git ls-files)
 
 validate: install
 	$(BIN)/dagster definitions validate -w workspace.yaml
