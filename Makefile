@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCALE ?= 100000
 DBT_TARGET ?= duckdb
+# Extra `uv sync` flags: the container image installs with --no-dev.
+SYNC_FLAGS ?=
 export DAGSTER_HOME := $(CURDIR)
 DBT_SOURCES := $(shell find dbt -path dbt/target -prune -o \( -name '*.sql' -o -name '*.yml' \) -print)
 
@@ -16,7 +18,7 @@ install: $(VENV)/.installed dbt/target/manifest.json
 # the daemon, the tests) would otherwise compile thousands of modules again, ~5 s per start.
 $(VENV)/.installed: pyproject.toml uv.lock platform/lakehouse/lib/spark/pom.xml platform/lakehouse/lib/kafka/pom.xml
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check "uv>=0.9,<0.14"
-	$(PYTHON) -m uv sync --frozen --compile-bytecode
+	$(PYTHON) -m uv sync --frozen --compile-bytecode $(SYNC_FLAGS)
 	$(BIN)/python -m compileall -q platform
 	$(BIN)/lakehouse jars
 	touch $@
@@ -32,12 +34,15 @@ demo: install
 test: install
 	$(BIN)/pytest --numprocesses 2 --dist loadfile
 
-# Python (ruff: lint, import order, format), the dbt project's SQL (sqlfluff), and no credential in any
+# Python (ruff: lint, import order, format), the dbt project's SQL (sqlfluff), the Dockerfile (hadolint),
+# the GitHub workflow (its published schema, vendored in check-jsonschema), and no credential in any
 # file (detect-secrets: a finding fails unless reviewed into .secrets.baseline, which is empty).
 lint: install
 	$(BIN)/ruff check
 	$(BIN)/ruff format --check
 	$(BIN)/sqlfluff lint dbt
+	$(BIN)/hadolint Dockerfile
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/detect-secrets-hook --baseline .secrets.baseline --exclude-files '^uv\.lock$$' $$(git ls-files)
 
 validate: install
