@@ -42,4 +42,4 @@ WORKDIR /app
 RUN dagster-cloud --version
 USER 10001
 EXPOSE 4000
-CMD ["dagster", "code-server", "start", "--host", "0.0.0.0", "--port", "4000", "--module-name", "lakehouse.definitions"]
+CMD ["dagster", "code-server", "start", "--host", "0.0.0.0", "--port", "4000", "--module-name", "lakehouse.definitions", "--location-name", "lakehouse"]

@@ -49,13 +49,15 @@ def _module_after(arguments: list[str], flag: str = "--module-name") -> str:
 
 
 def test_the_image_the_chart_and_dagster_plus_serve_the_module_workspace_yaml_loads():
-    workspace_module = _yaml("workspace.yaml")["load_from"][0]["python_module"]["module_name"]
+    workspace_location = _yaml("workspace.yaml")["load_from"][0]["python_module"]
+    workspace_module = workspace_location["module_name"]
     image_command = yaml.safe_load(dict(_dockerfile_stages()[-1])["CMD"])
     chart_arguments = _yaml("deploy/helm/values.yaml")["dagster-user-deployments"]["deployments"][0][
         "dagsterApiGrpcArgs"
     ]
 
     assert _module_after(image_command) == workspace_module
+    assert _module_after(image_command, "--location-name") == workspace_location["location_name"]
     assert _module_after(chart_arguments) == workspace_module
     assert _dg_project()["code_location_target_module"] == workspace_module
 
