@@ -8,6 +8,7 @@ from pathlib import Path
 import pyarrow.compute as pc
 from deltalake import DeltaTable
 
+from lakehouse.lib.delta_tables import delta_dataset
 from lakehouse.lib.layers import LAYERS
 from lakehouse.transforms.bronze_columns import RESCUED
 
@@ -24,7 +25,7 @@ def print_summary(data_root: Path) -> None:
     rows = []
     for name, path in delta_tables(data_root):
         table = DeltaTable(str(path))
-        dataset = table.to_pyarrow_dataset()
+        dataset = delta_dataset(str(path))
         rescued = dataset.count_rows(filter=pc.field(RESCUED).is_valid()) if RESCUED in dataset.schema.names else 0
         rows.append((name, table.version(), dataset.count_rows(), rescued))
     if not rows:
@@ -64,7 +65,7 @@ def _print_gold_warehouse() -> None:
 def _print_refused_files(ledger_path: Path) -> None:
     if not (ledger_path / "_delta_log").exists():
         return
-    ledger = DeltaTable(str(ledger_path)).to_pyarrow_table(columns=["feed", "source_file", "status", "reason"])
+    ledger = delta_dataset(str(ledger_path)).to_table(columns=["feed", "source_file", "status", "reason"])
     refused = ledger.filter(pc.field("status") == "rejected").to_pylist()
     print(f"\ningestion ledger: {ledger.num_rows} files, {len(refused)} refused")
     for entry in refused:

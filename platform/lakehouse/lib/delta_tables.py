@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import unquote
 
 import deltalake
 import pyarrow as pa
+import pyarrow.dataset as ds
 from delta.tables import DeltaTable
 from deltalake.exceptions import CommitFailedError
+from pyarrow.fs import FSSpecHandler, PyFileSystem
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import NumericType, StringType, StructType
 
+from lakehouse.lib.storage import filesystem_for
+
 # The table property choosing the columns Delta keeps min/max statistics of (Spark and delta-rs honour it).
 STATS_COLUMNS = "delta.dataSkippingStatsColumns"
+_URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")  # an absolute file path in a Delta log (`file:/...`)
 
 
 def read_delta_or_none(spark: SparkSession, uri: str) -> DataFrame | None:
@@ -20,6 +27,32 @@ def read_delta_or_none(spark: SparkSession, uri: str) -> DataFrame | None:
     if not DeltaTable.isDeltaTable(spark, uri):
         return None
     return spark.read.format("delta").load(uri)
+
+
+def delta_dataset(uri: str) -> ds.Dataset:
+    """The Delta table at `uri` (its current version) as a pyarrow dataset, a shallow clone's too.
+
+    delta-rs joins every file path of the log to the table's folder, which breaks on the absolute paths
+    a clone keeps to its source's files (delta-rs#3938, open). So a clone's files are opened where they
+    are, with delta-rs's own schema, file format options and partition values.
+    """
+    dataset = deltalake.DeltaTable(uri).to_pyarrow_dataset()
+    fragments = list(dataset.get_fragments())
+    if not any(_URI_SCHEME.match(fragment.path) for fragment in fragments):
+        return dataset
+    filesystem, table_path = filesystem_for(uri)
+    arrow_filesystem = PyFileSystem(FSSpecHandler(filesystem))
+
+    def located(path: str) -> str:
+        if _URI_SCHEME.match(path):  # as the log has it: URI-encoded
+            return unquote(filesystem_for(path)[1])
+        return f"{table_path.rstrip('/')}/{path}"
+
+    located_fragments = [
+        dataset.format.make_fragment(located(f.path), arrow_filesystem, partition_expression=f.partition_expression)
+        for f in fragments
+    ]
+    return ds.FileSystemDataset(located_fragments, dataset.schema, dataset.format, arrow_filesystem)
 
 
 def table_properties(uri: str) -> dict[str, str]:

@@ -13,10 +13,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import dagster as dg
-from deltalake import DeltaTable
 
 from lakehouse.defs.automation.triggers import TRIGGER_TAG, has_unfinished_run, run_key
 from lakehouse.defs.bronze.feeds import FILE_FEEDS
+from lakehouse.lib.delta_tables import delta_dataset
 from lakehouse.lib.ingest.landing import is_hidden
 from lakehouse.lib.lanes import STREAM, lane
 from lakehouse.lib.layers import bronze_key
@@ -72,7 +72,7 @@ def ingested_files(storage: LakehouseStorage) -> set[str]:
         return set()
     return {
         str(local_path(uri))
-        for uri in DeltaTable(str(ledger)).to_pyarrow_table(columns=["source_file"])["source_file"].to_pylist()
+        for uri in delta_dataset(str(ledger)).to_table(columns=["source_file"])["source_file"].to_pylist()
     }
 
 

@@ -11,9 +11,9 @@ from decimal import ROUND_HALF_UP, Decimal
 import dagster as dg
 import pandas as pd
 from dagster_dbt import DbtCliResource
-from deltalake import DeltaTable
 
 from lakehouse.defs.gold.warehouse import read_gold
+from lakehouse.lib.delta_tables import delta_dataset
 from lakehouse.lib.layers import gold_key, silver_key
 from lakehouse.lib.storage import LakehouseStorage
 from lakehouse.lib.targets import local_state_dir
@@ -106,7 +106,7 @@ def compare_customers(gold_current: set[int], silver_live: set[int]) -> dg.Asset
 
 
 def read_silver(storage: LakehouseStorage, table: str, columns: list[str]) -> pd.DataFrame:
-    return DeltaTable(storage.table_uri(silver_key(table))).to_pandas(columns=columns)
+    return delta_dataset(storage.table_uri(silver_key(table))).to_table(columns=columns).to_pandas()
 
 
 @dg.asset_check(

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-from deltalake import DeltaTable
 
 from lakehouse.defs.gold.project import duckdb_path
+from lakehouse.lib.delta_tables import delta_dataset
 from lakehouse.lib.layers import GOLD
 from lakehouse.lib.storage import LakehouseStorage, join_uri
 
@@ -34,7 +34,7 @@ def read_gold(
             return (
                 session.sql(f"select {', '.join(columns)} from warehouse.{GOLD}.{model}").to_arrow_table().to_pandas()
             )
-    return DeltaTable(gold_table_uri(storage, model)).to_pandas(columns=columns)
+    return delta_dataset(gold_table_uri(storage, model)).to_table(columns=columns).to_pandas()
 
 
 def duckdb_marts(state_dir: Path) -> list[tuple[str, int]]:

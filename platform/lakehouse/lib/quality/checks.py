@@ -14,13 +14,13 @@ import dagster as dg
 import duckdb
 import pandas as pd
 import pandera.pyspark as pa
-from deltalake import DeltaTable
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from lakehouse.lib import step_order
 from lakehouse.lib.cdc_merge import IS_DELETED
 from lakehouse.lib.compute.step import Checked, StepRun
+from lakehouse.lib.delta_tables import delta_dataset
 from lakehouse.lib.partitions import days_predicate, describe_days, describe_listed_days, listed_days_predicate
 from lakehouse.lib.quality.contracts import Contract, table_keys, table_name
 from lakehouse.lib.quality.expectations import MAX_EXAMPLES
@@ -97,8 +97,8 @@ def referential_integrity_check(
     )
     def references(storage: LakehouseStorage) -> dg.AssetCheckResult:
         # DuckDB over the tables' Arrow datasets (delta-rs): a key anti-join needs no Spark application.
-        child = DeltaTable(table_uri_fn(storage, child_key)).to_pyarrow_dataset()
-        parent = DeltaTable(table_uri_fn(storage, parent_key)).to_pyarrow_dataset()
+        child = delta_dataset(table_uri_fn(storage, child_key))
+        parent = delta_dataset(table_uri_fn(storage, parent_key))
         keys = ", ".join(f'"{c}"' for c in columns)
         known = ", ".join(f'"{p}" AS "{c}"' for c, p in zip(columns, parent_columns))
         referenced = " AND ".join(f'"{c}" IS NOT NULL' for c in columns)
