@@ -20,7 +20,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from lakehouse.lib.targets import PROJECT_ROOT, local_state_dir
@@ -140,6 +140,33 @@ def cmd_serve_fx_api(args: argparse.Namespace) -> int:
     return 0
 
 
+def _local_server(
+    action: str,
+    name: str,
+    start: Callable[[], list[str]],
+    stop: Callable[[], bool],
+    status: Callable[[], list[str] | None],
+    start_errors: tuple[type[Exception], ...],
+) -> int:
+    """`start|stop|status` of a server on this machine: `start` and `status` return the lines to print,
+    `status` None when the server is not running."""
+    if action == "start":
+        try:
+            lines = start()
+        except start_errors as exc:
+            print(f"cannot start the {name}: {exc}", file=sys.stderr)
+            return 1
+    elif action == "stop":
+        lines = [f"{name} stopped" if stop() else f"no {name} was running"]
+    else:
+        lines = status()
+        if lines is None:
+            print(f"no {name} running")
+            return 1
+    print("\n".join(lines))
+    return 0
+
+
 def cmd_kafka(args: argparse.Namespace) -> int:
     from lakehouse.lib.kafka.admin import end_offsets
     from lakehouse.lib.kafka.broker import BrokerError
@@ -147,25 +174,24 @@ def cmd_kafka(args: argparse.Namespace) -> int:
     from lakehouse.lib.maven import JarResolutionError
 
     broker = local_broker(local_state_dir())
-    if args.action == "start":
-        try:
-            bootstrap = broker.start()
-        except (BrokerError, JarResolutionError) as exc:
-            print(f"cannot start the Kafka broker: {exc}", file=sys.stderr)
-            return 1
-        print(f"Kafka broker running on {bootstrap} (data and broker.log in {broker.home})")
-        print(f"`lakehouse` commands find it by themselves; for other clients: export {BOOTSTRAP_ENV}={bootstrap}")
-    elif args.action == "stop":
-        print("Kafka broker stopped" if broker.stop() else "no Kafka broker was running")
-    else:
+
+    def start() -> list[str]:
+        bootstrap = broker.start()
+        return [
+            f"Kafka broker running on {bootstrap} (data and broker.log in {broker.home})",
+            f"`lakehouse` commands find it by themselves; for other clients: export {BOOTSTRAP_ENV}={bootstrap}",
+        ]
+
+    def status() -> list[str] | None:
         bootstrap = broker.bootstrap_servers()
         if bootstrap is None:
-            print(f"no Kafka broker running (home {broker.home})")
-            return 1
-        print(f"Kafka broker running on {bootstrap}, pid {broker.pid()}, home {broker.home}")
-        for topic, offsets in end_offsets(bootstrap, _kafka_topics(bootstrap)).items():
-            print(f"  {topic}: {sum(offsets.values()):,} messages in {len(offsets)} partition(s)")
-    return 0
+            return None
+        topics = end_offsets(bootstrap, _kafka_topics(bootstrap)).items()
+        return [f"Kafka broker running on {bootstrap}, pid {broker.pid()}, home {broker.home}"] + [
+            f"  {topic}: {sum(offsets.values()):,} messages in {len(offsets)} partition(s)" for topic, offsets in topics
+        ]
+
+    return _local_server(args.action, "Kafka broker", start, broker.stop, status, (BrokerError, JarResolutionError))
 
 
 def cmd_cluster(args: argparse.Namespace) -> int:
@@ -173,24 +199,21 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     from lakehouse.lib.targets import local_spark_cluster
 
     cluster = local_spark_cluster()
-    if args.action == "start":
-        try:
-            master = cluster.start()
-        except ClusterError as exc:
-            print(f"cannot start the Spark cluster: {exc}", file=sys.stderr)
-            return 1
-        print(f"Spark cluster running on {master} (logs in {cluster.home}); LAKEHOUSE_TARGET=local-cluster uses it")
-    elif args.action == "stop":
-        print("Spark cluster stopped" if cluster.stop() else "no Spark cluster was running")
-    else:
-        status = cluster.status()
-        if status["status"] != "ALIVE":
-            print(f"no Spark cluster running (home {cluster.home})")
-            return 1
-        print(f"Spark cluster running on {cluster.master_url()}: {status['cores']} cores, {status['memory']} MB")
-        for app in status.get("activeapps", []):
-            print(f"  application {app['id']} {app['name']} ({app['state']}, {app['cores']} cores)")
-    return 0
+
+    def start() -> list[str]:
+        master = cluster.start()
+        return [f"Spark cluster running on {master} (logs in {cluster.home}); LAKEHOUSE_TARGET=local-cluster uses it"]
+
+    def status() -> list[str] | None:
+        state = cluster.status()
+        if state["status"] != "ALIVE":
+            return None
+        return [f"Spark cluster running on {cluster.master_url()}: {state['cores']} cores, {state['memory']} MB"] + [
+            f"  application {app['id']} {app['name']} ({app['state']}, {app['cores']} cores)"
+            for app in state.get("activeapps", [])
+        ]
+
+    return _local_server(args.action, "Spark cluster", start, cluster.stop, status, (ClusterError,))
 
 
 def cmd_postgres(args: argparse.Namespace) -> int:
@@ -198,25 +221,22 @@ def cmd_postgres(args: argparse.Namespace) -> int:
     from lakehouse.lib.targets import local_state_dir
 
     server = PostgresServer(local_state_dir() / "postgres")
-    if args.action == "start":
-        try:
-            environment = server.start()
-        except PostgresError as exc:
-            print(f"cannot start PostgreSQL: {exc}", file=sys.stderr)
-            return 1
-        print(f"PostgreSQL running on 127.0.0.1:{environment['DAGSTER_PG_PORT']} (state in {server.home}).")
-        print("For the deployment's instance: DAGSTER_HOME=deploy with")
-        for name, value in environment.items():
-            print(f"export {name}={value}")
-    elif args.action == "stop":
-        print("PostgreSQL stopped" if server.stop() else "no PostgreSQL server was running")
-    else:
+
+    def start() -> list[str]:
+        environment = server.start()
+        return [
+            f"PostgreSQL running on 127.0.0.1:{environment['DAGSTER_PG_PORT']} (state in {server.home}).",
+            "For the deployment's instance: DAGSTER_HOME=deploy with",
+            *(f"export {name}={value}" for name, value in environment.items()),
+        ]
+
+    def status() -> list[str] | None:
         environment = server.environment()
         if environment is None:
-            print(f"no PostgreSQL server running (state in {server.home})")
-            return 1
-        print(f"PostgreSQL running on 127.0.0.1:{environment['DAGSTER_PG_PORT']}, pid {server.pid()}")
-    return 0
+            return None
+        return [f"PostgreSQL running on 127.0.0.1:{environment['DAGSTER_PG_PORT']}, pid {server.pid()}"]
+
+    return _local_server(args.action, "PostgreSQL server", start, server.stop, status, (PostgresError,))
 
 
 def _kafka_topics(bootstrap: str) -> list[str]:
