@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 from deltalake import DeltaTable
 
+from in_process import in_process_job
 from lakehouse.definitions import defs
 from lakehouse.defs.silver.tables import BATCH_FEEDS, SILVER_STEPS, SILVER_TABLES, step_name
 from lakehouse.lib.compute.in_process import in_process_spark
@@ -49,18 +50,9 @@ def lake(tmp_path_factory, spark_resource, sample_fx_api):
     }
 
     def run(selection: str, config: dict | None = None, tags: dict | None = None):
-        job = dg.define_asset_job("silver_test", selection=selection)
-        local = dg.Definitions(
-            assets=definitions.assets,
-            asset_checks=definitions.asset_checks,
-            jobs=[job],
-            resources=resources,
-            executor=dg.in_process_executor,
-        )
+        job = in_process_job(definitions, resources, dg.define_asset_job("silver_test", selection=selection))
         # Run config, not the job's: a job with a partitioned asset reads its own config per partition.
-        return local.resolve_job_def("silver_test").execute_in_process(
-            run_config=config, raise_on_error=False, tags=tags
-        )
+        return job.execute_in_process(run_config=config, raise_on_error=False, tags=tags)
 
     assert run(FILE_AND_API_FEEDS).success
     # Silver is built once here; each test starts from the state the tests before it left.
