@@ -13,6 +13,7 @@ from dagster_aws.ecs.container_context import EcsContainerContext
 from dagster_dg_core.context import DgContext
 from dagster_k8s.container_context import K8sContainerContext
 
+from lakehouse.definitions import defs
 from lakehouse.lib.targets import PROJECT_ROOT
 
 
@@ -118,6 +119,18 @@ def test_the_workflow_pushes_the_image_build_yaml_names_with_the_locked_dagster_
     assert {action.rsplit("@v", 1)[1] for action in deploy_actions} == {_locked_version("dagster-cloud")}
     assert f"--location-name={_dg_project()['code_location_name']}" in set_build_output["with"]["command"]
     assert workflow["jobs"]["deploy"]["needs"] == "test"
+
+
+def test_a_closed_pull_request_launches_the_cleanup_job_of_its_branch_lake_with_the_locked_cli():
+    steps = _yaml(".github/workflows/dagster-plus-deploy.yml")["jobs"]["deploy"]["steps"]
+    [cleanup] = [step for step in steps if "branch_lake_cleanup" in step.get("run", "")]
+    command = " ".join(cleanup["run"].replace("\\\n", " ").split())
+    job = defs().resolve_job_def("branch_lake_cleanup")
+
+    assert cleanup["if"] == "github.event.action == 'closed'" and cleanup["env"]["BRANCH"] == "${{ github.head_ref }}"
+    assert f"dagster-cloud=={_locked_version('dagster-cloud')} job launch --deployment prod" in command
+    assert f"--location {_dg_project()['code_location_name']}" in command
+    assert "drop_closed_branch_lake" in command and job.graph.node_named("drop_closed_branch_lake")
 
 
 def _camel(name: str) -> str:

@@ -39,10 +39,13 @@ def committed_progress(consumer_uri: str) -> dict[str, int]:
 def record_progress(spark: SparkSession, consumer_uri: str, increments: list[Increment]) -> None:
     """Records how far the consumer read each source; a source not written yet is left out, so the run
     that first finds it reads it whole."""
-    progress = json.dumps(
-        {i.source_uri: i.to_version for i in increments if i.to_version != NOT_WRITTEN}, sort_keys=True
-    )
-    spark.sql(f"ALTER TABLE delta.`{consumer_uri}` SET TBLPROPERTIES ('{PROGRESS_PROPERTY}' = '{progress}')")
+    set_progress(spark, consumer_uri, {i.source_uri: i.to_version for i in increments if i.to_version != NOT_WRITTEN})
+
+
+def set_progress(spark: SparkSession, consumer_uri: str, progress: dict[str, int]) -> None:
+    """Source URI -> the last version of it folded into the consumer table."""
+    recorded = json.dumps(progress, sort_keys=True)
+    spark.sql(f"ALTER TABLE delta.`{consumer_uri}` SET TBLPROPERTIES ('{PROGRESS_PROPERTY}' = '{recorded}')")
 
 
 def forget_progress(spark: SparkSession, consumer_uri: str) -> None:

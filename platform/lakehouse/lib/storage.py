@@ -51,6 +51,8 @@ class LakehouseStorage(dg.ConfigurableResource):
     """The storage root of a deployment: Bronze/Silver/Gold tables and the landing zone below it."""
 
     root_uri: str
+    # On a branch deployment: the production lake its tables were cloned from. Only ever read.
+    production_root_uri: str | None = None
 
     def table_uri(self, asset_key: dg.AssetKey) -> str:
         """`<root>/<layer>/<table>` for an asset key such as ["bronze", "clickstream"]."""

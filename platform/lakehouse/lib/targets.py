@@ -16,6 +16,7 @@ import dagster as dg
 from dagster_pyspark import LazyPySparkResource
 
 import lakehouse
+from lakehouse.lib.branches import storage_for_deployment
 from lakehouse.lib.compute.in_process import in_process_spark
 from lakehouse.lib.compute.spark_submit import LocalClusterCompute
 from lakehouse.lib.fx_rates_api import URL_ENV as FX_API_URL_ENV
@@ -116,4 +117,5 @@ def resources_for_target(target: str | None = None) -> dict[str, Any]:
         raise UnknownTargetError(
             f"LAKEHOUSE_TARGET={target!r} is not available; choose one of: {', '.join(sorted(TARGETS))}"
         )
-    return TARGETS[target]()
+    resources = TARGETS[target]()
+    return {**resources, "storage": storage_for_deployment(resources["storage"])}

@@ -12,6 +12,7 @@ from typing import Any
 
 from dagster_dbt import DbtCliResource, DbtProject
 
+from lakehouse.lib.branches import current_branch_deployment
 from lakehouse.lib.spark.session import local_spark_config
 from lakehouse.lib.targets import PROJECT_ROOT, dbt_target, local_state_dir, resources_for_target
 
@@ -22,7 +23,9 @@ DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 
 
 def duckdb_path(state_dir: Path) -> Path:
-    return state_dir / "warehouse.duckdb"
+    """The local default's DuckDB warehouse; a branch deployment builds its Gold in a file of its own."""
+    branch = current_branch_deployment()
+    return (state_dir if branch is None else state_dir / "branches" / branch.folder) / "warehouse.duckdb"
 
 
 def dbt_vars(target: str, lake_root: str, state_dir: Path) -> dict[str, Any]:
@@ -30,6 +33,7 @@ def dbt_vars(target: str, lake_root: str, state_dir: Path) -> dict[str, Any]:
     variables: dict[str, Any] = {"lake_root": lake_root}
     if target == "duckdb":
         variables["duckdb_path"] = str(duckdb_path(state_dir))
+        duckdb_path(state_dir).parent.mkdir(parents=True, exist_ok=True)
     elif target == "spark":
         # dbt-spark's session starts a JVM of its own: its own scratch folder, and a catalog that
         # lives as long as the session (Silver is registered on every run, so nothing goes stale).

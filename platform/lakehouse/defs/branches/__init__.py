@@ -1,0 +1,2 @@
+"""Branch deployments' lakes: cloned from production when a branch deployment starts, dropped when its
+pull request closes."""
