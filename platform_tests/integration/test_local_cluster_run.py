@@ -23,7 +23,14 @@ from lakehouse.sources.generate import generate_landing
 
 pytestmark = pytest.mark.integration
 SCALE = 1_000
-SETTINGS = {"LAKEHOUSE_PII_SALT": "the same salt for both runs"}
+# Secrets as a deployment's environment holds them: none may reach a file a run writes.
+SECRETS = {
+    "LAKEHOUSE_PII_SALT": "the same salt for both runs",
+    "AWS_SECRET_ACCESS_KEY": "dummy-aws-secret-access-key-for-the-leak-test",  # pragma: allowlist secret
+    "AZURE_CLIENT_SECRET": "dummy-azure-client-secret-for-the-leak-test",  # pragma: allowlist secret
+    "DATABRICKS_TOKEN": "dummy-databricks-token-for-the-leak-test",
+    "DAGSTER_CLOUD_API_TOKEN": "dummy-dagster-cloud-token-for-the-leak-test",
+}
 # What differs between two runs of the same sources: when and by which run, and where the files were.
 VOLATILE = {"_ingested_at", "_batch_id", "_quarantined_at", "recorded_at", "file_modified_at", "modified_at",
             "run_id", "started_at", "finished_at", "duration_s"}  # fmt: skip
@@ -43,7 +50,7 @@ def runs(tmp_path_factory):
     cluster.start()
     try:
         outputs = {
-            target: run_cli(home, "materialize", env={**SETTINGS, "LAKEHOUSE_TARGET": target}, timeout=3000)[0]
+            target: run_cli(home, "materialize", env={**SECRETS, "LAKEHOUSE_TARGET": target}, timeout=3000)[0]
             for target, home in homes.items()
         }
         applications = [app["name"] for app in cluster.status()["completedapps"]]
@@ -103,7 +110,7 @@ def test_a_backfill_of_days_is_one_application(runs):
     home = homes["local-cluster"]
     output, _ = run_cli(home, "materialize", "--select", "key:silver/clickstream_events",
                         "--partition-range", "2026-01-05...2026-01-06",
-                        env={**SETTINGS, "LAKEHOUSE_TARGET": "local-cluster"})  # fmt: skip
+                        env={**SECRETS, "LAKEHOUSE_TARGET": "local-cluster"})  # fmt: skip
     assert "succeeded" in output
     after = [app["name"] for app in cluster.status()["completedapps"]]
     assert after.count("silver__clickstream_events") == before.count("silver__clickstream_events") + 1
@@ -126,11 +133,12 @@ def test_lake_maintenance_runs_as_an_application_on_the_cluster(runs, tmp_path, 
     assert after.count("maintenance/delta_tables") == before.count("maintenance/delta_tables") + 1
 
 
-def test_the_pii_salt_reaches_neither_the_event_log_nor_the_tables(runs):
-    """The salt is a secret: on the cluster it travels in the driver's environment, never as a Pipes extra."""
+def test_no_secret_in_the_environment_reaches_the_event_log_the_logs_or_the_tables(runs):
+    """On the cluster, secrets travel in the driver's environment, never as Pipes extras or Spark settings."""
     homes, _, _, _ = runs
-    salt = SETTINGS["LAKEHOUSE_PII_SALT"].encode()
+    secrets = [value.encode() for value in SECRETS.values()]
     for home in homes.values():
         written = [path for path in home.rglob("*") if path.is_file()]
         assert any(p.name.endswith(".db") for p in written) and any(p.suffix == ".parquet" for p in written)
-        assert [path for path in written if salt in path.read_bytes()] == []
+        assert any(p.name == "materialize.log" for p in written)  # the run's whole output
+        assert [(path, secret) for path in written for secret in secrets if secret in path.read_bytes()] == []
