@@ -14,11 +14,13 @@ from lakehouse.definitions import defs
 from lakehouse.defs.gold.dbt_models import gold_dbt_models
 from lakehouse.defs.gold.reconciliation import (
     current_customers_reconcile_with_silver,
+    read_silver,
     revenue_reconciles_with_silver,
 )
 from lakehouse.defs.silver import contracts as c
 from lakehouse.lib.automation import GOLD_FRESHNESS, gold_automation
 from lakehouse.lib.layers import gold_key, silver_key
+from lakehouse.lib.storage import LakehouseStorage
 
 MARTS = [
     "dim_date",
@@ -128,3 +130,9 @@ def test_reconciliation_fails_when_gold_and_silver_disagree(lakehouse_home, reso
         write_silver(data, c.OrderLine, ORDER_LINES)
     assert not revenue.passed
     assert revenue.metadata["mismatched_days"].value == f"{D1:%Y-%m-%d}: gold 39.25, silver 49.25"
+
+
+def test_a_reconciliation_against_a_silver_table_never_materialized_fails_saying_so(tmp_path):
+    storage = LakehouseStorage(root_uri=tmp_path.as_uri())
+    with pytest.raises(dg.Failure, match="silver/customers has not been materialized yet"):
+        read_silver(storage, "customers", ["customer_id"])

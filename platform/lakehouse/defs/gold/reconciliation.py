@@ -9,6 +9,7 @@ converted to EUR at the latest rate published on or before the order day (UTC).
 from decimal import ROUND_HALF_UP, Decimal
 
 import dagster as dg
+import deltalake
 import pandas as pd
 from dagster_dbt import DbtCliResource
 
@@ -106,7 +107,10 @@ def compare_customers(gold_current: set[int], silver_live: set[int]) -> dg.Asset
 
 
 def read_silver(storage: LakehouseStorage, table: str, columns: list[str]) -> pd.DataFrame:
-    return delta_dataset(storage.table_uri(silver_key(table))).to_table(columns=columns).to_pandas()
+    uri = storage.table_uri(silver_key(table))
+    if not deltalake.DeltaTable.is_deltatable(uri):
+        raise dg.Failure(f"silver/{table} has not been materialized yet: there is nothing to reconcile Gold with")
+    return delta_dataset(uri).to_table(columns=columns).to_pandas()
 
 
 @dg.asset_check(
