@@ -31,8 +31,9 @@ demo: install
 	$(BIN)/lakehouse demo --scale $(SCALE)
 
 # Two processes, each test file in one of them: much of the suite waits on JVMs, brokers and servers.
+# Files are handed out longest first (platform_tests/conftest.py), not by their number of tests.
 test: install
-	$(BIN)/pytest --numprocesses 2 --dist loadfile
+	$(BIN)/pytest --numprocesses 2 --dist loadfile --no-loadscope-reorder
 
 # Python (ruff: lint, import order, format), the dbt project's SQL (sqlfluff), the Dockerfile (hadolint),
 # the GitHub workflow (its published schema, vendored in check-jsonschema), and no credential in any

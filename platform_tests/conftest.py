@@ -15,6 +15,20 @@ from lakehouse.lib.spark.session import local_spark_config
 from lakehouse.lib.storage import LakehouseStorage
 from lakehouse.sources.fx_api import serve_fx_api
 
+# The longest modules start first, one per worker of `make test` (two pytest-xdist workers, with
+# --no-loadscope-reorder so they are handed out in this order): begun last, the cluster module alone
+# ran for 25 minutes after the other worker had finished everything else.
+LONGEST_FIRST = ("integration/test_local_cluster_run.py", "integration/test_silver_run.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        module = item.path.relative_to(Path(__file__).parent).as_posix()
+        return LONGEST_FIRST.index(module) if module in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: every other test keeps its place
+
+
 os.environ.setdefault("LAKEHOUSE_SHUFFLE_PARTITIONS", "2")
 os.environ.setdefault("LAKEHOUSE_SPARK_DRIVER_MEMORY", "2g")
 

@@ -1,6 +1,8 @@
 """The code location's automation as shipped: which sensors exist and run by default, every automated
 asset evaluated by exactly one automation sensor, and the stream-fed Silver tables' promises."""
 
+import importlib
+
 import dagster as dg
 import pytest
 from dagster._core.execution.api import create_execution_plan
@@ -10,6 +12,7 @@ from dagster._core.execution.retries import RetryMode
 from lakehouse.definitions import defs
 from lakehouse.defs.automation.event_tables_sensor import EVENT_TABLES
 from lakehouse.defs.automation.kafka_sensor import with_silver_downstream
+from lakehouse.defs.branches import branch_lakes
 from lakehouse.lib.automation import STREAM_SOURCES, STREAMED_FRESHNESS
 
 
@@ -20,6 +23,7 @@ def definitions():
 
 def test_every_sensor_runs_by_default_and_no_default_automation_sensor_is_added(definitions):
     sensors = {s.name: s for s in definitions.get_repository_def().sensor_defs}
+    branch_only = sensors.pop("branch_lake_sensor")
     assert set(sensors) == {
         "kafka_new_records",
         "landing_zone_new_files",
@@ -29,6 +33,17 @@ def test_every_sensor_runs_by_default_and_no_default_automation_sensor_is_added(
         "event_tables_follow_bronze",
     }
     assert {s.default_status for s in sensors.values()} == {dg.DefaultSensorStatus.RUNNING}
+    assert branch_only.default_status == dg.DefaultSensorStatus.STOPPED  # outside branch deployments
+
+
+def test_the_branch_lake_sensor_runs_by_default_in_branch_deployments(monkeypatch):
+    monkeypatch.setenv("DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT", "1")
+    monkeypatch.setenv("DAGSTER_CLOUD_DEPLOYMENT_NAME", "fix-orders")
+    try:
+        assert importlib.reload(branch_lakes).branch_lake_sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    finally:
+        monkeypatch.undo()
+        importlib.reload(branch_lakes)
 
 
 def test_each_automated_asset_is_evaluated_by_exactly_one_automation_sensor(definitions):
