@@ -16,9 +16,9 @@ from lakehouse.lib.storage import LakehouseStorage
 from lakehouse.sources.fx_api import serve_fx_api
 
 # The longest modules start first, one per worker of `make test` (two pytest-xdist workers, with
-# --no-loadscope-reorder so they are handed out in this order): begun last, the cluster module alone
-# ran for 25 minutes after the other worker had finished everything else.
-LONGEST_FIRST = ("integration/test_local_cluster_run.py", "integration/test_silver_run.py")
+# --no-loadscope-reorder so they are handed out in this order): a long module begun last runs on
+# alone after the other worker has finished everything else.
+LONGEST_FIRST = ("integration/test_silver_run.py", "integration/test_local_cluster_run.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

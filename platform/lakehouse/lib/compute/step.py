@@ -91,6 +91,11 @@ def spark_step(name: str, run: Callable[[SparkSession, StepRun], Iterator[StepRe
     return step
 
 
+def registered_steps() -> dict[str, SparkStep]:
+    """Every step registered by the modules imported so far."""
+    return dict(_REGISTRY)
+
+
 def registered_step(name: str, module: str) -> SparkStep:
     """The step `name`, registered by importing `module`."""
     importlib.import_module(module)
