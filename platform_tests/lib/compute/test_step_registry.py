@@ -18,8 +18,10 @@ print(json.dumps({name: [step.run.__module__, step.run.__qualname__] for name, s
 
 def test_a_fresh_driver_finds_every_step_of_the_code_location_from_its_name_and_module():
     defs()
-    steps = registered_steps()
+    # Only the package's: tests register steps of their own, in modules a fresh process cannot import.
+    steps = {name: step for name, step in registered_steps().items() if step.module.startswith("lakehouse.")}
     assert {"bronze/erp_orders", "silver__orders", "analyst/customers", "maintenance/delta_tables"} <= set(steps)
     found = subprocess.run([sys.executable, "-c", FIND], input=json.dumps({n: s.module for n, s in steps.items()}),
-                           capture_output=True, text=True, check=True)  # fmt: skip
+                           capture_output=True, text=True)  # fmt: skip
+    assert found.returncode == 0, found.stderr[-3000:]
     assert json.loads(found.stdout) == {n: [s.run.__module__, s.run.__qualname__] for n, s in steps.items()}
